@@ -1,0 +1,141 @@
+"""The public shape of the cluster model: what the state endpoint returns and the websocket sends.
+
+Every value is plain JSON. Names follow the Kubernetes API's camelCase so the browser code reads naturally.
+The contract (see README, "Live API"):
+
+* ``GET /api/v1/clusters/<cluster>/state`` returns a :class:`ClusterState`.
+* ``/ws/clusters/<cluster>/`` sends ``{"type": "state", ...ClusterState}`` first, then
+  ``{"type": "delta", ...Delta}`` messages whose ``seq`` is the previous message's ``seq + 1``, and
+  ``{"type": "heartbeat", "seq": n, "source": SourceStatus}`` when nothing changed for a while.
+  A client that sees a gap in ``seq`` (or reconnects) fetches the state endpoint again.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, NotRequired, TypedDict, TypeVar
+
+T = TypeVar("T")
+
+Health = Literal["healthy", "degraded", "unhealthy", "unknown"]
+ConditionStatus = Literal["True", "False", "Unknown"]
+
+
+class Resources(TypedDict):
+    cpu: int  # millicores
+    memory: int  # bytes
+    pods: int
+
+
+class Taint(TypedDict):
+    key: str
+    value: str
+    effect: str
+
+
+class Process(TypedDict):
+    """A control-plane component or a node agent, drawn as a real process with evidence of its health."""
+
+    name: str  # kube-apiserver, etcd, kube-scheduler, kube-controller-manager, cloud-controller-manager,
+    #            kubelet, container-runtime, kube-proxy, or another DaemonSet agent's name
+    role: Literal["control-plane", "node-agent"]
+    health: Health
+    evidence: list[str]  # human-readable facts the health was derived from, most important first
+    version: str  # "" when unknown
+    node: str | None  # where it runs, when known
+    pod: str | None  # "namespace/name" of the pod that runs it, when it runs as a pod
+    leader: NotRequired[str]  # leader-election holder, for scheduler and controller-manager
+
+
+class NodeView(TypedDict):
+    name: str
+    roles: list[str]  # from node-role.kubernetes.io/<role> labels; "control-plane" first when present
+    controlPlane: bool
+    ready: ConditionStatus
+    conditions: dict[str, ConditionStatus]  # MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable
+    unschedulable: bool  # cordoned
+    taints: list[Taint]
+    labels: dict[str, str]
+    kubeletVersion: str
+    containerRuntime: str  # e.g. "containerd://2.1.4"
+    osImage: str
+    architecture: str
+    allocatable: Resources
+    requested: Resources  # sum of requests of the non-terminal pods bound to this node
+    agents: list[Process]
+    createdAt: float  # epoch seconds
+
+
+class ContainerView(TypedDict):
+    name: str
+    image: str
+    ready: bool
+    state: Literal["running", "waiting", "terminated", "unknown"]
+    reason: str  # e.g. CrashLoopBackOff, ImagePullBackOff, Completed, OOMKilled; "" when none
+    restarts: int
+    init: bool
+
+
+class VolumeView(TypedDict):
+    name: str
+    kind: str  # configMap, secret, emptyDir, persistentVolumeClaim, hostPath, projected, ...
+
+
+class OwnerView(TypedDict):
+    kind: str  # Deployment (resolved through its ReplicaSet), ReplicaSet, DaemonSet, StatefulSet, Job, Node, ...
+    name: str
+
+
+class PodView(TypedDict):
+    uid: str
+    name: str
+    namespace: str
+    node: str | None  # None while no node has taken it
+    phase: str
+    status: str  # the display status as `kubectl get pods` computes it
+    statusClass: Literal["running", "pending", "succeeded", "failed", "terminating", "unknown"]
+    readyContainers: int
+    totalContainers: int
+    restarts: int
+    owner: OwnerView | None
+    qosClass: str
+    containers: list[ContainerView]
+    volumes: list[VolumeView]
+    labels: dict[str, str]
+    requests: Resources  # pods == 1
+    message: str  # e.g. the scheduler's reason for an unschedulable pod; "" when none
+    createdAt: float
+
+
+class SourceStatus(TypedDict):
+    kind: Literal["fake", "kubernetes", "replay"]
+    state: Literal["live", "connecting", "stale", "error"]
+    reason: str  # why it is not live; "" when live
+    lastEventAt: float | None  # epoch seconds of the last event received
+    resourceVersion: str
+
+
+class ClusterState(TypedDict):
+    cluster: str
+    revision: int  # increases with every change applied to the model
+    seq: int  # sequence number of the last delta published before this state
+    at: float  # epoch seconds (the source's clock) the state describes
+    source: SourceStatus
+    controlPlane: list[Process]
+    nodes: list[NodeView]  # sorted by name
+    pods: list[PodView]  # sorted by namespace, name
+
+
+class Changes(TypedDict, Generic[T]):
+    upsert: list[T]
+    remove: list[str]  # node names or pod uids
+
+
+class Delta(TypedDict):
+    cluster: str
+    seq: int
+    revision: int
+    at: float
+    source: SourceStatus
+    nodes: Changes[NodeView]
+    pods: Changes[PodView]
+    controlPlane: NotRequired[list[Process]]  # present only when it changed
