@@ -1,0 +1,147 @@
+"""The live pipeline of one cluster: source → store → published messages, one tick at a time.
+
+A runtime owns its store; all work on the store happens in a worker thread under one lock, so neither a
+slow source nor a large cluster ever blocks the event loop that serves browsers. Messages leave as JSON
+text through an injected ``publish`` coroutine (the Django shell passes the Channels layer's group_send).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import orjson
+
+from clusterviz.events import RawObject, WatchEvent
+from clusterviz.store import ClusterStore
+from clusterviz.wire import SourceStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Publish = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Relisted:
+    """A source listed everything afresh (first sync, or recovery from 410 Gone): replace the model."""
+
+    objects: Mapping[str, list[RawObject]]
+
+
+Change = WatchEvent | Relisted
+
+
+class Source(Protocol):
+    """Where a cluster's objects come from: the fake simulation or a real API server's watches."""
+
+    def start(self) -> Relisted:
+        """Connect and list everything once."""
+        ...
+
+    def poll(self, elapsed: float) -> list[Change]:
+        """What happened since the last poll (``elapsed`` seconds of real time ago); never blocks long."""
+        ...
+
+    def now(self) -> float:
+        """The source's clock: what "now" means for the cluster's timestamps."""
+        ...
+
+    def status(self) -> SourceStatus: ...
+
+    def stop(self) -> None: ...
+
+
+class ClusterRuntime:
+    """Ticks one cluster: polls its source, applies the changes, publishes one coalesced delta per tick."""
+
+    def __init__(self, name: str, source: Source, publish: Publish, *, tick: float = 0.25, heartbeat: float = 2.0) -> None:
+        self.name = name
+        self.source = source
+        self.publish = publish
+        self.tick = tick
+        self.heartbeat = heartbeat
+        self.store = ClusterStore(name, source.status())
+        self._lock = threading.Lock()
+        self._state_cache: tuple[tuple[int, int], bytes] | None = None
+        self._started = False
+
+    # -- access from other threads and coroutines ----------------------------------------------------------
+
+    def read(self, fn: Callable[[ClusterStore], T]) -> T:
+        """Run ``fn`` on the store under the lock (blocking; call it from a thread, not the event loop)."""
+        with self._lock:
+            return fn(self.store)
+
+    async def aread(self, fn: Callable[[ClusterStore], T]) -> T:
+        return await asyncio.to_thread(self.read, fn)
+
+    def state_json(self) -> bytes:
+        """The full state as JSON bytes, cached until the model changes."""
+        with self._lock:
+            state = self.store.snapshot()
+            key = (self.store.revision, self.store.seq)
+            if self._state_cache is None or self._state_cache[0] != key:
+                self._state_cache = (key, orjson.dumps(state))
+            return self._state_cache[1]
+
+    async def astate_json(self) -> bytes:
+        return await asyncio.to_thread(self.state_json)
+
+    # -- the loop ------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect the source and load its first full list (blocking)."""
+        with self._lock:
+            if self._started:
+                return
+            first = self.source.start()
+            self.store.load(first.objects, self.source.now())
+            self.store.set_source(self.source.status())
+            self.store.take_delta()  # the first list is the state, not a delta
+            self._started = True
+
+    def step(self, elapsed: float) -> str | None:
+        """Poll, apply, and return the tick's delta message as JSON text, or None when nothing changed."""
+        with self._lock:
+            store = self.store
+            for change in self.source.poll(elapsed):
+                now = self.source.now()
+                if isinstance(change, Relisted):
+                    store.load(change.objects, now)
+                else:
+                    store.apply(change, now)
+            store.now = self.source.now()
+            store.set_source(self.source.status())
+            delta = store.take_delta()
+        if delta is None:
+            return None
+        return orjson.dumps({"type": "delta", **delta}).decode()
+
+    def heartbeat_message(self) -> str:
+        with self._lock:
+            return orjson.dumps({"type": "heartbeat", "seq": self.store.seq, "source": self.store.source}).decode()
+
+    async def run(self) -> None:
+        """Tick forever (until cancelled). One failing tick is logged, never fatal."""
+        await asyncio.to_thread(self.start)
+        last = time.monotonic()
+        last_sent = last
+        while True:
+            await asyncio.sleep(self.tick)
+            now = time.monotonic()
+            try:
+                message = await asyncio.to_thread(self.step, now - last)
+            except Exception:
+                log.exception("cluster %s: tick failed", self.name)
+                message = None
+            last = now
+            if message is None and now - last_sent >= self.heartbeat:
+                message = self.heartbeat_message()
+            if message is not None:
+                await self.publish(message)
+                last_sent = now

@@ -1,0 +1,66 @@
+"""Sources of cluster objects other than a real API server: the bundled fake cluster."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from clusterviz.fake import FakeCluster
+from clusterviz.live import Change, Relisted
+from clusterviz.events import WatchEvent
+from clusterviz.wire import SourceStatus
+
+Script = Callable[[FakeCluster], list[WatchEvent]]
+
+
+class FakeSource:
+    """Feeds a :class:`FakeCluster` to a runtime, advancing its simulated clock by real elapsed time × speed.
+
+    Scripted changes (from tests, or the map's "learn" buttons) are queued from any thread and carried out
+    inside the next poll, on the runtime's worker thread, so the simulation is only ever touched there.
+    """
+
+    def __init__(self, cluster: FakeCluster, speed: float = 1.0) -> None:
+        self.cluster = cluster
+        self.speed = speed
+        self._scripts: deque[Script] = deque()
+        self._guard = threading.Lock()
+        self._last_event_at: float | None = None
+
+    def start(self) -> Relisted:
+        objects, _ = self.cluster.list_all()
+        self._last_event_at = self.cluster.clock.now()
+        return Relisted(objects)
+
+    def script(self, action: Script) -> None:
+        with self._guard:
+            self._scripts.append(action)
+
+    def poll(self, elapsed: float) -> list[Change]:
+        changes: list[Change] = []
+        with self._guard:
+            scripts = list(self._scripts)
+            self._scripts.clear()
+        for action in scripts:
+            changes.extend(action(self.cluster))
+        changes.extend(self.cluster.advance(elapsed * self.speed))
+        if changes:
+            self._last_event_at = self.cluster.clock.now()
+        return changes
+
+    def now(self) -> float:
+        return self.cluster.clock.now()
+
+    def status(self) -> SourceStatus:
+        return {
+            "kind": "fake",
+            "state": "live",
+            "reason": "",
+            "lastEventAt": self._last_event_at,
+            "resourceVersion": self.cluster.resource_version,
+        }
+
+    def stop(self) -> None:
+        with self._guard:
+            self._scripts.clear()

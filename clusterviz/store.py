@@ -1,0 +1,416 @@
+"""The cluster model: the views of one cluster, kept up to date from watch events, and the deltas between ticks.
+
+The store holds only views (the allow-listed projection made by :mod:`clusterviz.mapping`), never raw API
+objects, so nothing a cluster sends beyond that list stays in memory. Every change marks what it touched;
+:meth:`ClusterStore.take_delta` turns the marks into one idempotent delta (upserts and removals), so a delta
+applied twice, or after a state that already contains it, changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from clusterviz.events import RawObject, WatchEvent
+from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
+from clusterviz.processes import control_plane_processes, node_agents
+from clusterviz.wire import (
+    SUMMARY_FIELDS,
+    ClusterState,
+    Delta,
+    NodeView,
+    PodSummary,
+    PodView,
+    Process,
+    Resources,
+    SourceStatus,
+)
+
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+SYSTEM_NAMESPACE = "kube-system"
+TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
+RECHECK_SECONDS = 5.0
+"""How often health that depends on time alone (lease freshness) is re-evaluated without any event."""
+
+
+def summarize(pod: PodView) -> PodSummary:
+    """The map's projection of a pod: everything but containers and volumes."""
+    return {k: pod[k] for k in SUMMARY_FIELDS}  # type: ignore[literal-required,return-value]
+
+
+def _zero() -> Resources:
+    return {"cpu": 0, "memory": 0, "pods": 0}
+
+
+def _counts_toward_requests(pod: PodView) -> bool:
+    return pod["node"] is not None and pod["phase"] not in TERMINAL_PHASES
+
+
+def _is_agent_pod(pod: PodView) -> bool:
+    owner = pod["owner"]
+    return pod["namespace"] == SYSTEM_NAMESPACE or (owner is not None and owner["kind"] == "DaemonSet")
+
+
+def _is_control_plane_pod(pod: PodView) -> bool:
+    return pod["namespace"] == SYSTEM_NAMESPACE and pod["labels"].get("tier") == "control-plane"
+
+
+@dataclass
+class _Marks:
+    """What changed since the last delta."""
+
+    nodes: set[str] = field(default_factory=set)
+    removed_nodes: set[str] = field(default_factory=set)
+    pods: set[str] = field(default_factory=set)
+    removed_pods: set[str] = field(default_factory=set)
+    control_plane: bool = False
+
+
+class ClusterStore:
+    """The model of one cluster. Not thread-safe: its owner serialises access."""
+
+    def __init__(self, name: str, source: SourceStatus) -> None:
+        self.name = name
+        self.source = source
+        self.revision = 0
+        self.seq = 0
+        self.now = 0.0
+        self._node_base: dict[str, NodeView] = {}
+        self._nodes: dict[str, NodeView] = {}
+        self._pods: dict[str, PodView] = {}
+        self._pod_uid: dict[tuple[str, str], str] = {}
+        self._pods_by_node: dict[str, set[str]] = {}
+        self._agent_pods_by_node: dict[str, set[str]] = {}
+        self._requested: dict[str, Resources] = {}
+        self._replicaset_owner: dict[tuple[str, str], str | None] = {}
+        self._leases: dict[tuple[str, str], LeaseView] = {}
+        self._namespaces: set[str] = set()
+        self._control_plane: list[Process] = []
+        self._control_plane_evidence: dict[str, list[tuple[str, str]]] = {}
+        self._marks = _Marks()
+        self._pending_nodes: dict[str, NodeView] = {}  # derived node views changed since the last delta
+        self._pending_cp = False
+        self._last_recheck = float("-inf")
+
+    # -- the OwnerResolver protocol of clusterviz.mapping ---------------------------------------------------
+
+    def deployment_of(self, namespace: str, replicaset: str) -> str | None:
+        return self._replicaset_owner.get((namespace, replicaset))
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    @property
+    def namespaces(self) -> list[str]:
+        return sorted(self._namespaces | {p["namespace"] for p in self._pods.values()})
+
+    def node(self, name: str) -> NodeView | None:
+        self._refresh_derived()
+        return self._nodes.get(name)
+
+    def pod(self, namespace: str, name: str) -> PodView | None:
+        uid = self._pod_uid.get((namespace, name))
+        return self._pods.get(uid) if uid else None
+
+    def pods_on(self, node: str) -> list[PodView]:
+        pods = (self._pods[uid] for uid in self._pods_by_node.get(node, ()))
+        return sorted(pods, key=lambda p: (p["namespace"], p["name"]))
+
+    def unscheduled_pods(self) -> list[PodView]:
+        return sorted((p for p in self._pods.values() if p["node"] is None), key=lambda p: (p["namespace"], p["name"]))
+
+    @property
+    def control_plane(self) -> list[Process]:
+        self._refresh_derived()
+        return self._control_plane
+
+    def process(self, name: str, node: str | None = None) -> Process | None:
+        self._refresh_derived()
+        candidates: Iterable[Process] = self._control_plane
+        if node:
+            view = self._nodes.get(node)
+            candidates = [*self._control_plane, *(view["agents"] if view else [])]
+        matches = [p for p in candidates if p["name"] == name and (not node or p["node"] in (node, None))]
+        return matches[0] if matches else None
+
+    def counts(self) -> dict[str, int]:
+        return {"nodes": len(self._nodes), "pods": len(self._pods)}
+
+    def snapshot(self) -> ClusterState:
+        """The whole model as the state endpoint returns it (flushes pending derived views first)."""
+        self._refresh_derived()
+        nodes = [self._nodes[n] for n in sorted(self._nodes)]
+        pods = sorted(self._pods.values(), key=lambda p: (p["namespace"], p["name"]))
+        return {
+            "cluster": self.name,
+            "revision": self.revision,
+            "seq": self.seq,
+            "at": self.now,
+            "source": self.source,
+            "controlPlane": self._control_plane,
+            "nodes": nodes,
+            "pods": [summarize(p) for p in pods],
+        }
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def set_source(self, source: SourceStatus) -> None:
+        if source != self.source:
+            self.source = source
+            self.revision += 1
+
+    def set_control_plane_evidence(self, evidence: Mapping[str, list[tuple[str, str]]]) -> None:
+        """Evidence gathered outside the watch (e.g. /readyz of a real API server), by process name."""
+        if dict(evidence) != self._control_plane_evidence:
+            self._control_plane_evidence = dict(evidence)
+            self._marks.control_plane = True
+            self.revision += 1
+
+    def load(self, objects: Mapping[str, list[RawObject]], now: float) -> None:
+        """Replace the whole model with a fresh list (first sync or relist), marking only what differs."""
+        self.now = now
+        present: dict[str, set[tuple[str, str]]] = {}
+        for kind, items in objects.items():
+            present[kind] = set()
+            for obj in items:
+                event = WatchEvent("ADDED", kind, obj)
+                present[kind].add(event.key)
+                self.apply(event, now)
+        self._forget_missing(present)
+
+    def _forget_missing(self, present: Mapping[str, set[tuple[str, str]]]) -> None:
+        """After a relist: whatever the list no longer has was deleted while we were not watching."""
+        if "Pod" in present:
+            for key in [k for k in self._pod_uid if k not in present["Pod"]]:
+                self._remove_pod(self._pod_uid[key])
+        if "Node" in present:
+            for name in [n for n in self._node_base if ("", n) not in present["Node"]]:
+                self._remove_node(name)
+        if "ReplicaSet" in present:
+            for key in [k for k in self._replicaset_owner if k not in present["ReplicaSet"]]:
+                del self._replicaset_owner[key]
+        if "Lease" in present:
+            for key in [k for k in self._leases if k not in present["Lease"]]:
+                self._remove_lease(key)
+        if "Namespace" in present:
+            self._namespaces &= {name for _, name in present["Namespace"]}
+
+    def apply(self, event: WatchEvent, now: float) -> None:
+        self.now = now
+        handler = _HANDLERS.get(event.kind)
+        if handler is not None:
+            handler(self, event)
+
+    def _on_node(self, event: WatchEvent) -> None:
+        name = event.key[1]
+        if event.type == "DELETED":
+            self._remove_node(name)
+            return
+        view = map_node(event.object)
+        if self._node_base.get(name) != view:
+            self._node_base[name] = view
+            self._touch_node(name)
+            if view["controlPlane"]:
+                self._marks.control_plane = True
+
+    def _on_pod(self, event: WatchEvent) -> None:
+        meta = event.object.get("metadata") or {}
+        key = event.key
+        uid = meta.get("uid") or self._pod_uid.get(key) or f"{key[0]}/{key[1]}"
+        if event.type == "DELETED":
+            self._remove_pod(self._pod_uid.get(key, uid))
+            return
+        view = map_pod(event.object, self)
+        old = self._pods.get(uid)
+        if old == view:
+            return
+        old_uid = self._pod_uid.get(key)
+        if old_uid is not None and old_uid != uid:  # same name, new pod (e.g. a StatefulSet pod recreated)
+            self._remove_pod(old_uid)
+        if old is not None:
+            self._unindex_pod(uid, old)
+        self._pods[uid] = view
+        self._pod_uid[key] = uid
+        self._index_pod(uid, view)
+        self._marks.pods.add(uid)
+        self._marks.removed_pods.discard(uid)
+        self.revision += 1
+
+    def _on_replicaset(self, event: WatchEvent) -> None:
+        if event.type == "DELETED":
+            self._replicaset_owner.pop(event.key, None)
+            return
+        refs = (event.object.get("metadata") or {}).get("ownerReferences") or []
+        owner = next((r.get("name") for r in refs if r.get("controller") and r.get("kind") == "Deployment"), None)
+        self._replicaset_owner[event.key] = owner
+
+    def _on_lease(self, event: WatchEvent) -> None:
+        namespace = event.key[0]
+        if namespace not in (NODE_LEASE_NAMESPACE, SYSTEM_NAMESPACE):
+            return
+        if event.type == "DELETED":
+            self._remove_lease(event.key)
+            return
+        lease = map_lease(event.object)
+        if self._leases.get(event.key) != lease:
+            self._leases[event.key] = lease
+            self._touch_lease(event.key)
+
+    def _on_namespace(self, event: WatchEvent) -> None:
+        if event.type == "DELETED":
+            self._namespaces.discard(event.key[1])
+        else:
+            self._namespaces.add(event.key[1])
+
+    # -- indexes -------------------------------------------------------------------------------------------
+
+    def _index_pod(self, uid: str, pod: PodView) -> None:
+        node = pod["node"]
+        if node is None:
+            return
+        self._pods_by_node.setdefault(node, set()).add(uid)
+        if _is_agent_pod(pod):
+            self._agent_pods_by_node.setdefault(node, set()).add(uid)
+        if _counts_toward_requests(pod):
+            self._add_requests(node, pod["requests"], 1)
+        self._touch_node(node)
+        if _is_control_plane_pod(pod):
+            self._marks.control_plane = True
+
+    def _unindex_pod(self, uid: str, pod: PodView) -> None:
+        node = pod["node"]
+        if node is None:
+            return
+        self._pods_by_node.get(node, set()).discard(uid)
+        self._agent_pods_by_node.get(node, set()).discard(uid)
+        if _counts_toward_requests(pod):
+            self._add_requests(node, pod["requests"], -1)
+        self._touch_node(node)
+        if _is_control_plane_pod(pod):
+            self._marks.control_plane = True
+
+    def _add_requests(self, node: str, requests: Resources, sign: int) -> None:
+        total = self._requested.setdefault(node, _zero())
+        total["cpu"] += sign * requests["cpu"]
+        total["memory"] += sign * requests["memory"]
+        total["pods"] += sign
+
+    def _remove_pod(self, uid: str) -> None:
+        pod = self._pods.pop(uid, None)
+        if pod is None:
+            return
+        self._unindex_pod(uid, pod)
+        key = (pod["namespace"], pod["name"])
+        if self._pod_uid.get(key) == uid:
+            del self._pod_uid[key]
+        self._marks.pods.discard(uid)
+        self._marks.removed_pods.add(uid)
+        self.revision += 1
+
+    def _remove_node(self, name: str) -> None:
+        base = self._node_base.pop(name, None)
+        if base is None:
+            return
+        self._nodes.pop(name, None)
+        self._marks.nodes.discard(name)
+        self._marks.removed_nodes.add(name)
+        if base["controlPlane"]:
+            self._marks.control_plane = True
+        self.revision += 1
+
+    def _remove_lease(self, key: tuple[str, str]) -> None:
+        if self._leases.pop(key, None) is not None:
+            self._touch_lease(key)
+
+    def _touch_lease(self, key: tuple[str, str]) -> None:
+        namespace, name = key
+        if namespace == NODE_LEASE_NAMESPACE:
+            self._touch_node(name)
+        else:
+            self._marks.control_plane = True
+            self.revision += 1
+
+    def _touch_node(self, name: str) -> None:
+        if name in self._node_base:
+            self._marks.nodes.add(name)
+            self._marks.removed_nodes.discard(name)
+            self.revision += 1
+
+    # -- derived views -------------------------------------------------------------------------------------
+
+    def _compose_node(self, name: str) -> NodeView:
+        base = self._node_base[name]
+        agent_pods = [self._pods[uid] for uid in sorted(self._agent_pods_by_node.get(name, ()))]
+        lease = self._leases.get((NODE_LEASE_NAMESPACE, name))
+        view: NodeView = {**base, "requested": dict(self._requested.get(name, _zero()))}  # type: ignore[typeddict-item]
+        view["agents"] = node_agents(view, agent_pods, lease, self.now)
+        return view
+
+    def _compose_control_plane(self) -> list[Process]:
+        nodes = [n for n in self._nodes.values() if n["controlPlane"]]
+        system_pods = [p for p in self._pods.values() if _is_control_plane_pod(p)]
+        leases = [lease for (ns, _), lease in self._leases.items() if ns == SYSTEM_NAMESPACE]
+        extra = self._control_plane_evidence or None
+        return control_plane_processes(nodes, system_pods, leases, self.now, extra_evidence=extra)  # type: ignore[arg-type]
+
+    def _recheck_due(self) -> bool:
+        """Lease freshness changes with time alone, so it is re-evaluated every few seconds."""
+        if self.now - self._last_recheck < RECHECK_SECONDS:
+            return False
+        self._last_recheck = self.now
+        return True
+
+    def _refresh_derived(self) -> None:
+        """Recompute the marked nodes and the control plane, remembering what changed for the next delta."""
+        marks = self._marks
+        if self._recheck_due():
+            marks.nodes.update(self._node_base)
+            marks.control_plane = True
+        for name in marks.nodes:
+            if name not in self._node_base:
+                continue
+            view = self._compose_node(name)
+            if self._nodes.get(name) != view:
+                self._nodes[name] = view
+                self._pending_nodes[name] = view
+        marks.nodes.clear()
+        if marks.control_plane:
+            processes = self._compose_control_plane()
+            self._pending_cp = self._pending_cp or processes != self._control_plane
+            self._control_plane = processes
+            marks.control_plane = False
+
+    def take_delta(self) -> Delta | None:
+        """Everything that changed since the last delta, as one message with the next seq; None if nothing."""
+        self._refresh_derived()
+        marks = self._marks
+        nodes = {name: view for name, view in self._pending_nodes.items() if name in self._nodes}
+        if not (nodes or marks.removed_nodes or marks.pods or marks.removed_pods or self._pending_cp):
+            return None
+        self.seq += 1
+        delta: Delta = {
+            "cluster": self.name,
+            "seq": self.seq,
+            "revision": self.revision,
+            "at": self.now,
+            "source": self.source,
+            "nodes": {"upsert": [nodes[n] for n in sorted(nodes)], "remove": sorted(marks.removed_nodes)},
+            "pods": {
+                "upsert": [summarize(self._pods[uid]) for uid in sorted(marks.pods)],
+                "remove": sorted(marks.removed_pods),
+            },
+        }
+        if self._pending_cp:
+            delta["controlPlane"] = self._control_plane
+        self._marks = _Marks()
+        self._pending_nodes = {}
+        self._pending_cp = False
+        return delta
+
+
+_HANDLERS = {
+    "Node": ClusterStore._on_node,
+    "Pod": ClusterStore._on_pod,
+    "ReplicaSet": ClusterStore._on_replicaset,
+    "Lease": ClusterStore._on_lease,
+    "Namespace": ClusterStore._on_namespace,
+}

@@ -1,0 +1,108 @@
+"""The cluster model: watch events and relists give the same model, and deltas rebuild the state exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clusterviz.clock import ManualClock
+from clusterviz.events import WatchEvent
+from clusterviz.fake import FakeCluster
+from clusterviz.store import ClusterStore
+from clusterviz.wire import SourceStatus
+from tests.dashboard.conftest import apply_delta
+
+SOURCE: SourceStatus = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
+
+
+def loaded(cluster: FakeCluster) -> ClusterStore:
+    store = ClusterStore("demo", SOURCE)
+    objects, _ = cluster.list_all()
+    store.load(objects, cluster.clock.now())
+    return store
+
+
+def comparable(state: Any) -> Any:
+    return {k: state[k] for k in ("nodes", "pods", "controlPlane")}
+
+
+def test_watching_equals_listing_afresh() -> None:
+    cluster = FakeCluster(seed=3, clock=ManualClock(), scenario="demo")
+    watched = loaded(cluster)
+    for _ in range(120):
+        for event in cluster.advance(5):
+            watched.apply(event, cluster.clock.now())
+    assert comparable(watched.snapshot()) == comparable(loaded(cluster).snapshot())
+
+
+def test_deltas_rebuild_the_state() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), scenario="demo")
+    store = loaded(cluster)
+    store.take_delta()
+    client = store.snapshot()
+    seqs = []
+    for _ in range(200):
+        for event in cluster.advance(3):
+            store.apply(event, cluster.clock.now())
+        delta = store.take_delta()
+        if delta is not None:
+            seqs.append(delta["seq"])
+            client = apply_delta(client, dict(delta))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "sequence numbers are consecutive"
+    assert len(seqs) > 10, "the demo scenario changes things"
+    assert comparable(client) == comparable(store.snapshot())
+
+
+def test_a_delta_applied_twice_changes_nothing() -> None:
+    cluster = FakeCluster(seed=1, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    store.take_delta()
+    before = store.snapshot()
+    for event in cluster.scale("default", "users-deployment", 4):
+        store.apply(event, cluster.clock.now())
+    delta = store.take_delta()
+    assert delta is not None
+    once = apply_delta(dict(before), dict(delta))
+    twice = apply_delta(once, dict(delta))
+    assert comparable(once) == comparable(twice)
+
+
+def test_a_relist_removes_what_vanished_and_says_so() -> None:
+    cluster = FakeCluster(seed=2, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    store.take_delta()
+    before = {p["uid"] for p in store.snapshot()["pods"]}
+    cluster.scale("default", "users-deployment", 0)
+    cluster.advance(120)  # the store missed all of it, as a watcher does across a 410 Gone
+    objects, _ = cluster.list_all()
+    store.load(objects, cluster.clock.now())
+    delta = store.take_delta()
+    assert delta is not None
+    gone = set(delta["pods"]["remove"])
+    after = {p["uid"] for p in store.snapshot()["pods"]}
+    assert gone and gone <= before
+    assert not gone & after
+    assert not [p for p in store.snapshot()["pods"] if p["name"].startswith("users-deployment-")]
+
+
+def test_requests_are_summed_per_node() -> None:
+    cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    state = store.snapshot()
+    for node in state["nodes"]:
+        pods = [p for p in state["pods"] if p["node"] == node["name"] and p["phase"] not in ("Succeeded", "Failed")]
+        assert node["requested"]["pods"] == len(pods)
+        assert node["requested"]["cpu"] == sum(p["requests"]["cpu"] for p in pods)
+
+
+def test_a_node_that_stops_renewing_its_lease_shows_an_unhealthy_kubelet() -> None:
+    cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    worker = next(n["name"] for n in store.snapshot()["nodes"] if not n["controlPlane"])
+    events: list[WatchEvent] = cluster.set_node_ready(worker, False)
+    events += cluster.advance(60)
+    for event in events:
+        store.apply(event, cluster.clock.now())
+    node = store.node(worker)
+    assert node is not None and node["ready"] != "True"
+    kubelet = next(a for a in node["agents"] if a["name"] == "kubelet")
+    assert kubelet["health"] in ("unhealthy", "degraded")
