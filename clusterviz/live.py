@@ -33,7 +33,17 @@ class Relisted:
     objects: Mapping[str, list[RawObject]]
 
 
-Change = WatchEvent | Relisted
+@dataclass(frozen=True, slots=True)
+class ControlPlaneEvidence:
+    """Health evidence gathered outside the watches (e.g. a real API server's /readyz), by process name.
+
+    Each replaces the previous evidence as a whole.
+    """
+
+    evidence: Mapping[str, list[tuple[str, str]]]
+
+
+Change = WatchEvent | Relisted | ControlPlaneEvidence
 
 
 class Source(Protocol):
@@ -113,6 +123,8 @@ class ClusterRuntime:
                 now = self.source.now()
                 if isinstance(change, Relisted):
                     store.load(change.objects, now)
+                elif isinstance(change, ControlPlaneEvidence):
+                    store.set_control_plane_evidence(change.evidence)
                 else:
                     store.apply(change, now)
             store.now = self.source.now()
