@@ -13,13 +13,13 @@ EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 KINDS: tuple[str, ...] = (
     "Namespace",
     "Node",
-    "Pod",
     "Deployment",
     "ReplicaSet",
     "DaemonSet",
     "StatefulSet",
     "Job",
     "Lease",
+    "Pod",
 )
 """The kinds the model consumes, in the order a fresh list should load them (owners before pods)."""
 

@@ -69,7 +69,9 @@ class Source(Protocol):
 class ClusterRuntime:
     """Ticks one cluster: polls its source, applies the changes, publishes one coalesced delta per tick."""
 
-    def __init__(self, name: str, source: Source, publish: Publish, *, tick: float = 0.25, heartbeat: float = 2.0) -> None:
+    def __init__(
+        self, name: str, source: Source, publish: Publish, *, tick: float = 0.25, heartbeat: float = 2.0
+    ) -> None:
         self.name = name
         self.source = source
         self.publish = publish

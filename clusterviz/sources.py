@@ -6,16 +6,16 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from clusterviz.events import WatchEvent
 from clusterviz.fake import FakeCluster
 from clusterviz.live import Change, Relisted
-from clusterviz.events import WatchEvent
 from clusterviz.wire import SourceStatus
 
 Script = Callable[[FakeCluster], list[WatchEvent]]
 
 
 class FakeSource:
-    """Feeds a :class:`FakeCluster` to a runtime, advancing its simulated clock by real elapsed time × speed.
+    """Feeds a :class:`FakeCluster` to a runtime, advancing its simulated clock by real elapsed time times speed.
 
     Scripted changes (from tests, or the map's "learn" buttons) are queued from any thread and carried out
     inside the next poll, on the runtime's worker thread, so the simulation is only ever touched there.

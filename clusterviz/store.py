@@ -169,7 +169,8 @@ class ClusterStore:
         """Replace the whole model with a fresh list (first sync or relist), marking only what differs."""
         self.now = now
         present: dict[str, set[tuple[str, str]]] = {}
-        for kind, items in objects.items():
+        # Owners before pods, so each pod's owner resolves on first sight.
+        for kind, items in sorted(objects.items(), key=lambda item: item[0] == "Pod"):
             present[kind] = set()
             for obj in items:
                 event = WatchEvent("ADDED", kind, obj)
@@ -241,7 +242,20 @@ class ClusterStore:
             return
         refs = (event.object.get("metadata") or {}).get("ownerReferences") or []
         owner = next((r.get("name") for r in refs if r.get("controller") and r.get("kind") == "Deployment"), None)
+        known = event.key in self._replicaset_owner
         self._replicaset_owner[event.key] = owner
+        if owner is not None and not known:
+            self._resolve_late_owner(event.key, owner)
+
+    def _resolve_late_owner(self, replicaset: tuple[str, str], deployment: str) -> None:
+        """Watches of different kinds race: a pod may arrive before its ReplicaSet. Resolve it now."""
+        namespace, name = replicaset
+        for uid, pod in self._pods.items():
+            owner = pod["owner"]
+            if owner and owner["kind"] == "ReplicaSet" and owner["name"] == name and pod["namespace"] == namespace:
+                self._pods[uid] = {**pod, "owner": {"kind": "Deployment", "name": deployment}}
+                self._marks.pods.add(uid)
+                self.revision += 1
 
     def _on_lease(self, event: WatchEvent) -> None:
         namespace = event.key[0]

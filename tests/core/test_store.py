@@ -57,7 +57,7 @@ def test_a_delta_applied_twice_changes_nothing() -> None:
     store = loaded(cluster)
     store.take_delta()
     before = store.snapshot()
-    for event in cluster.scale("default", "users-deployment", 4):
+    for event in cluster.scale("default", "users-deployment", 4) + cluster.advance(30):
         store.apply(event, cluster.clock.now())
     delta = store.take_delta()
     assert delta is not None

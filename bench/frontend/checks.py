@@ -1,0 +1,174 @@
+"""Behaviour checks for static/clusterviz/map.js in headless Chromium (no Django server needed).
+
+Renders the real template with a websocket path and a state URL, replaces window.WebSocket with a mock the
+test drives, and checks: live indicator states, seq-gap resync via the state URL, reconnect with backoff,
+canvas click → htmx panel request, Escape closes the panel, filters ↔ URL, label-selector semantics.
+
+    python bench/frontend/checks.py [--screenshot bench/out/checks.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import frontend_render as fr  # noqa: E402
+
+MOCK_WS = """
+window.__sockets = [];
+class MockWS {
+  constructor(url) { this.url = url; this.readyState = 0; window.__sockets.push(this);
+    setTimeout(() => { if (this.readyState === 0) { this.readyState = 1; this.onopen && this.onopen({}); } }, 5); }
+  send() {}
+  close() { if (this.readyState === 3) return; this.readyState = 3; this.onclose && this.onclose({code: 1006}); }
+}
+MockWS.OPEN = 1;
+window.WebSocket = MockWS;
+window.__emit = (obj) => { const s = window.__sockets[window.__sockets.length - 1]; s.onmessage({data: JSON.stringify(obj)}); };
+"""
+
+failures: list[str] = []
+
+
+def check(cond: bool, what: str) -> None:
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--screenshot")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    state = fr.make_state(8, 10)
+    resync_state = copy.deepcopy(state)
+    resync_state["seq"] = 110
+    resync_state["revision"] = 2000
+    server = fr.Server(state_url="/fixture/resync.json", ws_path=f"/ws/clusters/{fr.CLUSTER}/")
+    server.files["/fixture/resync.json"] = (json.dumps(resync_state).encode(), "application/json")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=fr.CHROMIUM, args=fr.CHROME_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.add_init_script(MOCK_WS)
+            page.goto(server.url + "?ns=web&q=api")
+            page.wait_for_function("window.clusterviz && window.__sockets.length === 1")
+            check(page.evaluate("window.__sockets[0].url").endswith(f"/ws/clusters/{fr.CLUSTER}/"), "websocket URL from data-ws-path")
+            check(page.evaluate("clusterviz.indicator()") == "reconnecting", "indicator 'reconnecting' before the first state")
+            check(page.input_value("#filter-ns") == "web" and page.input_value("#filter-q") == "api", "filters read from the URL")
+
+            page.evaluate("(st) => window.__emit(Object.assign({type: 'state'}, st))", state)
+            page.wait_for_function("document.body.dataset.rendered === '1'")
+            check(page.evaluate("clusterviz.indicator()") == "live", "indicator 'live' after the state")
+            check(page.get_attribute("#live-indicator", "data-state") == "live", "#live-indicator[data-state=live]")
+            check(page.evaluate("clusterviz.state.nodes.size") == 8 and page.evaluate("clusterviz.state.seq") == 100, "state applied")
+            check(page.locator("#control-plane [data-process='etcd'][data-health='degraded']").count() == 1, "control-plane chip data-process/data-health")
+
+            # delta in sequence
+            pod = state["pods"][5]
+            d1 = {"type": "delta", "cluster": fr.CLUSTER, "seq": 101, "revision": 1001, "at": 1, "source": state["source"],
+                  "nodes": {"upsert": [], "remove": []}, "pods": {"upsert": [dict(pod, statusClass="failed", status="CrashLoopBackOff")], "remove": []}}
+            page.evaluate("(d) => window.__emit(d)", d1)
+            check(page.evaluate(f"clusterviz.state.pods.get('{pod['uid']}').status") == "CrashLoopBackOff" and page.evaluate("clusterviz.state.seq") == 101, "delta seq+1 applied")
+            page.evaluate("(d) => window.__emit(d)", dict(d1, seq=101))
+            check(page.evaluate("clusterviz.state.seq") == 101, "delta with seq <= state.seq ignored")
+            # gap → refetch the state URL
+            n_before = sum(1 for r in server.requests if r.startswith("/fixture/resync.json"))
+            page.evaluate("(d) => window.__emit(d)", dict(d1, seq=105))
+            page.wait_for_function("clusterviz.state.seq === 110", timeout=5000)
+            n_after = sum(1 for r in server.requests if r.startswith("/fixture/resync.json"))
+            check(n_after == n_before + 1, "seq gap → state URL fetched once, state.seq = 110")
+            page.evaluate("(d) => window.__emit(d)", dict(d1, seq=111))
+            check(page.evaluate("clusterviz.state.seq") == 111, "deltas continue after the resync")
+
+            # source not live → stale with the reason
+            page.evaluate("(s) => window.__emit({type: 'heartbeat', seq: 111, source: s})",
+                          dict(state["source"], state="error", reason="watch failed: connection refused"))
+            check(page.evaluate("clusterviz.indicator()") == "stale", "indicator 'stale' when source.state != live")
+            check("watch failed" in page.inner_text("#live-indicator") and "stale since" in page.inner_text("#live-indicator"), "stale text shows the time and the reason")
+            page.evaluate("(s) => window.__emit({type: 'heartbeat', seq: 111, source: s})", state["source"])
+            check(page.evaluate("clusterviz.indicator()") == "live", "back to live on a live heartbeat")
+            # no message for > 10 s
+            stale = page.evaluate("""() => { const real = Date.now; const t = real() + 11000; Date.now = () => t;
+                const st = clusterviz.indicator(); const txt = document.getElementById('live-indicator').textContent; Date.now = real; clusterviz.indicator(); return [st, txt]; }""")
+            check(stale[0] == "stale" and "stale since" in stale[1], "indicator 'stale since HH:MM:SS' after 10 s of silence")
+
+            # close → reconnecting, then a new socket after the backoff, which gets a fresh state
+            page.evaluate("window.__sockets[0].close()")
+            check(page.evaluate("clusterviz.indicator()") == "reconnecting", "indicator 'reconnecting' after close")
+            page.wait_for_function("window.__sockets.length === 2", timeout=3000)
+            page.evaluate("(st) => window.__emit(Object.assign({type: 'state'}, st))", dict(state, seq=200))
+            check(page.evaluate("clusterviz.state.seq") == 200 and page.evaluate("clusterviz.indicator()") == "live", "reconnected and resynced")
+
+            # filters → URL
+            page.select_option("#filter-ns", "")
+            page.fill("#filter-q", "")
+            page.fill("#filter-selector", "app in (api,web),!canary")
+            page.wait_for_timeout(400)
+            qs = parse_qs(urlsplit(page.url).query)
+            check(qs.get("selector") == ["app in (api,web),!canary"] and "ns" not in qs and "q" not in qs, "filters written to the URL with replaceState")
+            page.fill("#filter-selector", "app in (api")
+            page.wait_for_timeout(400)
+            check(page.get_attribute("#filter-selector", "aria-invalid") == "true" and page.inner_text("#selector-error") != "", "invalid selector flagged")
+            page.fill("#filter-selector", "")
+            page.fill("#filter-group", "topology.kubernetes.io/zone")
+            page.wait_for_timeout(400)
+            check(parse_qs(urlsplit(page.url).query).get("group") == ["topology.kubernetes.io/zone"], "group-by in the URL")
+
+            # selector semantics
+            sel = page.evaluate("""() => { const m = clusterviz.selectorMatches, L = {app: 'web', tier: 'fe', 'example.com/x': '1'};
+              return [m('app=web', L), m('app==web', L), !m('app!=web', L), m('app!=api', L), m('missing!=x', L),
+                      m('tier in (fe,be)', L), !m('tier notin (fe)', L), m('missing notin (a)', L), m('app', L), !m('!app', L),
+                      m('!missing', L), m('app=web,tier=fe', L), !m('app=web,tier=be', L), m('example.com/x=1', L), m('', L),
+                      m(' app = web , tier in ( fe ) ', L)]; }""")
+            check(all(sel), f"label selector semantics {sel}")
+            bad = page.evaluate("""() => ['app in (a', 'a=b,', '=x', 'a in x'].map(s => clusterviz.parseSelector(s).ok)""")
+            check(not any(bad), "malformed selectors rejected")
+
+            # click a pod → htmx GET of its panel; Escape restores the empty panel
+            page.evaluate("clusterviz.fit()")
+            page.wait_for_timeout(100)
+            target = next(p for p in state["pods"] if p["node"])
+            r = page.evaluate(f"clusterviz.layout.podRect('{target['uid']}')")
+            box = page.locator("#cluster-canvas").bounding_box()
+            page.mouse.move(box["x"] + r["x"] + r["w"] / 2, box["y"] + r["y"] + r["h"] / 2)
+            page.wait_for_timeout(50)
+            check(page.is_visible("#map-tooltip") and target["name"] in page.inner_text("#map-tooltip"), "hover tooltip names the pod")
+            page.mouse.click(box["x"] + r["x"] + r["w"] / 2, box["y"] + r["y"] + r["h"] / 2)
+            page.wait_for_selector("#side-panel .bench-panel", timeout=3000)
+            want = f"/clusters/{fr.CLUSTER}/pods/{target['namespace']}/{target['name']}/panel"
+            check(any(q.startswith(want) for q in server.requests), f"pod click → GET {want}")
+            node = state["nodes"][4]["name"]
+            nr = page.evaluate(f"clusterviz.layout.nodeRect('{node}')")
+            page.mouse.click(box["x"] + nr["x"] + 20, box["y"] + nr["y"] + 5)
+            page.wait_for_timeout(300)
+            check(any(q.startswith(f"/clusters/{fr.CLUSTER}/nodes/{node}/panel") for q in server.requests), "node click → node panel")
+            page.click("#control-plane [data-process='etcd'] .cv-chip-main")
+            page.wait_for_timeout(300)
+            check(any(q.startswith(f"/clusters/{fr.CLUSTER}/processes/etcd/panel?node=") for q in server.requests), "process chip → process panel")
+            if args.screenshot:
+                page.screenshot(path=args.screenshot)
+            page.keyboard.press("Escape")
+            check(page.locator("#side-panel .cv-panel-empty").count() == 1 and page.get_attribute("#side-panel", "data-open") == "0", "Escape closes the panel")
+            hdr = page.evaluate("document.querySelector('body').getAttribute('hx-headers')")
+            check("X-CSRFToken" in (hdr or ""), "hx-headers carries the CSRF header")
+            check(page.locator("script:not([src]):not([type='application/json'])").count() == 0, "no inline scripts (CSP-ready)")
+            check(not errors, f"no page errors {errors}")
+            browser.close()
+    finally:
+        server.close()
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Control-plane evidence the watches cannot give: the API server's /readyz checks and its /version.
+
+A probe thread asks every ``interval`` seconds through the same ApiClient and emits a
+:class:`ControlPlaneEvidence` whenever the evidence changes. Texts never carry times, so unchanged health
+gives unchanged evidence. Managed clusters often forbid /readyz: that is "unknown", not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Final
+
+import orjson
+
+from clusterviz.kube.http import ApiError, describe_error, get, request
+from clusterviz.live import ControlPlaneEvidence
+
+__all__ = ["ControlPlaneProbe", "parse_readyz", "version_evidence"]
+
+log = logging.getLogger(__name__)
+
+Evidence = tuple[str, str]
+"""(health, text); health is one of clusterviz.wire.Health."""
+EvidenceMap = dict[str, list[Evidence]]
+
+APISERVER: Final = "kube-apiserver"
+ETCD: Final = "etcd"
+MAX_LISTED_FAILURES: Final = 5
+
+
+def parse_readyz(status: int, text: str) -> EvidenceMap:
+    """Evidence from a verbose /readyz answer: ``[+]name ok`` / ``[-]name failed: reason withheld`` lines.
+
+    Checks whose name starts with "etcd" speak for etcd; the rest for the API server.
+    """
+    passed: dict[str, list[str]] = {APISERVER: [], ETCD: []}
+    failed: dict[str, list[str]] = {APISERVER: [], ETCD: []}
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line) < 4 or line[0] != "[" or line[2] != "]" or line[1] not in "+-":
+            continue
+        name = line[3:].split(" ", 1)[0]
+        owner = ETCD if name.startswith("etcd") else APISERVER
+        (passed if line[1] == "+" else failed)[owner].append(name)
+    out: EvidenceMap = {}
+    api_failed = failed[APISERVER]
+    if api_failed:
+        listed = ", ".join(api_failed[:MAX_LISTED_FAILURES])
+        if len(api_failed) > MAX_LISTED_FAILURES:
+            listed += ", ..."
+        out[APISERVER] = [("unhealthy", f"/readyz: not ready, failing checks: {listed}")]
+    elif 200 <= status < 300:
+        count = len(passed[APISERVER]) + len(passed[ETCD])
+        out[APISERVER] = [("healthy", f"/readyz: ready ({count} checks passed)")]
+    else:
+        out[APISERVER] = [("unhealthy", f"/readyz: not ready (HTTP {status})")]
+    etcd: list[Evidence] = [("unhealthy", f"API server check {name} failed") for name in failed[ETCD]]
+    etcd += [("healthy", f"API server check {name} ok") for name in passed[ETCD]]
+    if etcd:
+        out[ETCD] = etcd
+    return out
+
+
+def version_evidence(version: Any) -> list[Evidence]:
+    """The API server's /version as a fact (it answered, and says which build it is)."""
+    if not isinstance(version, dict):
+        return []
+    git = version.get("gitVersion")
+    if not isinstance(git, str) or not git:
+        return []
+    platform = version.get("platform")
+    suffix = f" on {platform}" if isinstance(platform, str) and platform else ""
+    return [("unknown", f"serves version {git[:64]}{suffix[:64]}")]
+
+
+class ControlPlaneProbe:
+    """Asks /readyz?verbose and /version every ``interval`` seconds in a daemon thread."""
+
+    def __init__(
+        self,
+        api_client: Any,
+        emit: Callable[[ControlPlaneEvidence], None],
+        *,
+        interval: float = 10.0,
+        timeout: tuple[float, float] = (5.0, 10.0),
+    ) -> None:
+        self._api = api_client
+        self._emit = emit
+        self.interval = interval
+        self.timeout = timeout
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._last: EvidenceMap | None = None
+        self._probes = 0
+        self._last_error = ""
+        self._thread = threading.Thread(target=self._run, name="control-plane-probe", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def join(self, timeout: float) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def health(self) -> dict[str, Any]:
+        with self._lock:
+            evidence = {name: [text for _, text in items] for name, items in (self._last or {}).items()}
+            return {"probes": self._probes, "lastError": self._last_error, "evidence": evidence}
+
+    def probe_once(self) -> EvidenceMap:
+        """One round of questions; never raises."""
+        evidence = self._readyz()
+        evidence.setdefault(APISERVER, []).extend(self._version())
+        return evidence
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                evidence = self.probe_once()
+            except Exception:  # a bug here must not end the probe
+                log.exception("control-plane probe failed")
+                evidence = {APISERVER: [("unknown", "control-plane probe failed")]}
+            with self._lock:
+                self._probes += 1
+                changed = evidence != self._last
+                self._last = evidence
+            if changed:
+                self._emit(ControlPlaneEvidence({name: list(items) for name, items in evidence.items()}))
+            self._stopping.wait(self.interval)
+
+    def _readyz(self) -> EvidenceMap:
+        try:
+            response = request(self._api, "/readyz", [("verbose", "true")], self.timeout)
+            try:
+                text = response.read(256 * 1024).decode("utf-8", "replace")
+            finally:
+                response.release_conn()
+        except Exception as error:
+            return self._unreachable(error)
+        self._note_error("")
+        if response.status in (401, 403, 404):  # normal on managed clusters: nothing to conclude
+            cause = describe_error(ApiError(response.status, response.reason or "", ""), "get", "/readyz")
+            return {
+                APISERVER: [("unknown", f"/readyz not readable: {cause}")],
+                ETCD: [("unknown", "etcd health not observable: /readyz not readable")],
+            }
+        return parse_readyz(response.status, text)
+
+    def _unreachable(self, error: BaseException) -> EvidenceMap:
+        cause = describe_error(error, "get", "/readyz")
+        self._note_error(cause)
+        return {APISERVER: [("unknown", f"/readyz unanswered: {cause}")]}
+
+    def _version(self) -> list[Evidence]:
+        try:
+            response = get(self._api, "/version", [], self.timeout)
+            try:
+                return version_evidence(orjson.loads(response.read(64 * 1024)))
+            finally:
+                response.release_conn()
+        except Exception:
+            return []
+
+    def _note_error(self, cause: str) -> None:
+        with self._lock:
+            self._last_error = cause

@@ -1,0 +1,168 @@
+"""Slim copies of API objects, made at the boundary: only the fields :mod:`clusterviz.mapping` reads.
+
+A watch keeps objects in flight (queues, relists) and a pod's spec can be huge (env values, commands,
+managedFields): none of that crosses into the rest of the program. A shape says what to keep: ``True``
+keeps a value as it is, a dict keeps only its keys (recursively, element-wise for lists), a callable
+computes the kept value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeAlias
+
+from clusterviz.events import RawObject
+
+__all__ = ["SHAPES", "slim"]
+
+Shape: TypeAlias = "bool | Callable[[Any], Any] | Mapping[str, Shape]"
+
+MIRROR_ANNOTATION: Final = "kubernetes.io/config.mirror"
+"""The one annotation the mapping reads (a static pod's mirror); every other annotation is dropped."""
+
+MAX_EVENT_MESSAGE: Final = 1024
+
+
+def _mirror_only(annotations: Any) -> Any:
+    if isinstance(annotations, dict) and MIRROR_ANNOTATION in annotations:
+        return {MIRROR_ANNOTATION: ""}  # its presence is what counts; the value is a hash
+    return None
+
+
+def _volume(volume: Any) -> Any:
+    """A volume's name and the key that names its source ({"name": "data", "configMap": {}})."""
+    if not isinstance(volume, dict):
+        return None
+    out: dict[str, Any] = {"name": volume.get("name")}
+    for key in volume:
+        if key != "name":
+            out[key] = {}
+            break
+    return out
+
+
+def _capped(text: Any) -> Any:
+    return text[:MAX_EVENT_MESSAGE] if isinstance(text, str) else None
+
+
+_OWNER: Final[Shape] = {"apiVersion": True, "kind": True, "name": True, "uid": True, "controller": True}
+_META: Final[Shape] = {
+    "name": True,
+    "namespace": True,
+    "uid": True,
+    "resourceVersion": True,
+    "creationTimestamp": True,
+    "deletionTimestamp": True,
+    "labels": True,
+    "ownerReferences": _OWNER,
+    "annotations": _mirror_only,
+}
+_RESOURCES: Final[Shape] = {"requests": True, "limits": True}
+_CONTAINER: Final[Shape] = {"name": True, "image": True, "resources": _RESOURCES, "restartPolicy": True}
+_STATE: Final[Shape] = {
+    "waiting": {"reason": True},
+    "running": {"startedAt": True},
+    "terminated": {"reason": True, "exitCode": True, "signal": True},
+}
+_CONTAINER_STATUS: Final[Shape] = {
+    "name": True,
+    "ready": True,
+    "started": True,
+    "restartCount": True,
+    "state": _STATE,
+}
+_CONDITION: Final[Shape] = {"type": True, "status": True, "reason": True, "message": True}
+_REPLICAS: Final[Shape] = {
+    "replicas": True,
+    "readyReplicas": True,
+    "availableReplicas": True,
+    "updatedReplicas": True,
+    "currentNumberScheduled": True,
+    "desiredNumberScheduled": True,
+    "numberReady": True,
+    "active": True,
+    "succeeded": True,
+    "failed": True,
+}
+
+SHAPES: Final[dict[str, Shape]] = {
+    "Pod": {
+        "metadata": _META,
+        "spec": {
+            "nodeName": True,
+            "containers": _CONTAINER,
+            "initContainers": _CONTAINER,
+            "volumes": _volume,
+            "overhead": True,
+            "resources": _RESOURCES,
+        },
+        "status": {
+            "phase": True,
+            "reason": True,
+            "message": _capped,
+            "qosClass": True,
+            "conditions": _CONDITION,
+            "containerStatuses": _CONTAINER_STATUS,
+            "initContainerStatuses": _CONTAINER_STATUS,
+        },
+    },
+    "Node": {
+        "metadata": _META,
+        "spec": {"unschedulable": True, "taints": {"key": True, "value": True, "effect": True}},
+        "status": {
+            "conditions": {"type": True, "status": True},
+            "allocatable": True,
+            "nodeInfo": {
+                "kubeletVersion": True,
+                "containerRuntimeVersion": True,
+                "osImage": True,
+                "architecture": True,
+            },
+        },
+    },
+    "Lease": {
+        "metadata": _META,
+        "spec": {"holderIdentity": True, "renewTime": True, "leaseDurationSeconds": True},
+    },
+    "Namespace": {"metadata": _META, "status": {"phase": True}},
+    "Event": {
+        "metadata": _META,
+        "type": True,
+        "reason": True,
+        "message": _capped,
+        "count": True,
+        "firstTimestamp": True,
+        "lastTimestamp": True,
+        "eventTime": True,
+        "involvedObject": {"kind": True, "namespace": True, "name": True, "uid": True},
+        "source": {"component": True, "host": True},
+        "reportingComponent": True,
+    },
+}
+for _workload in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"):
+    SHAPES[_workload] = {"metadata": _META, "spec": {"replicas": True, "parallelism": True}, "status": _REPLICAS}
+
+
+def _pick(value: Any, shape: Shape) -> Any:
+    if shape is True:
+        return value
+    if callable(shape):
+        return shape(value)
+    if isinstance(value, list):
+        return [_pick(item, shape) for item in value]
+    if not isinstance(value, dict) or not isinstance(shape, Mapping):
+        return None
+    out: dict[str, Any] = {}
+    for key, inner in shape.items():
+        if key in value:
+            kept = _pick(value[key], inner)
+            if kept is not None:
+                out[key] = kept
+    return out
+
+
+def slim(kind: str, obj: RawObject) -> RawObject:
+    """The fields of ``obj`` the map needs; an unknown kind keeps its metadata only."""
+    shape = SHAPES.get(kind, {"metadata": _META})
+    kept = _pick(obj, shape)
+    return kept if isinstance(kept, dict) else {}

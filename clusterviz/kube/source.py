@@ -1,0 +1,212 @@
+"""A real cluster as a :class:`clusterviz.live.Source`: reflector threads feed a queue that poll() drains.
+
+``start()`` starts one reflector per resource and the control-plane probe, waits (at most
+``start_timeout``) for the first lists and returns what it has; lists that arrive later come through
+``poll()`` as :class:`Relisted` changes. Nothing here blocks the caller for long, and nothing raises out of
+``poll()``, ``status()`` or ``health()``: trouble shows as the status's state and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Final
+
+from clusterviz.clock import Clock, SystemClock
+from clusterviz.events import KINDS, RawObject, WatchEvent
+from clusterviz.kube.evidence import ControlPlaneProbe
+from clusterviz.kube.reflector import (
+    Listing,
+    Reflector,
+    ReflectorHealth,
+    ReflectorSettings,
+    resources_for,
+)
+from clusterviz.live import Change, ControlPlaneEvidence, Relisted
+from clusterviz.wire import SourceStatus
+
+__all__ = ["DEFAULT_KINDS", "KubeSource"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KINDS: Final[tuple[str, ...]] = (*KINDS, "Event")
+"""Every kind the model consumes, plus Warning events (kind "Event", field-selected type=Warning)."""
+
+MAX_CHANGES_PER_POLL: Final = 200_000
+"""A poll returns at most this many changes (the rest wait for the next tick), so one tick stays bounded."""
+
+_RANK: Final = {"live": 0, "connecting": 1, "stale": 2, "error": 3}
+
+_Item = WatchEvent | Listing | ControlPlaneEvidence
+
+
+class KubeSource:
+    """Watches a real API server through an ApiClient of the official ``kubernetes`` client."""
+
+    def __init__(
+        self,
+        name: str,
+        api_client: Any,
+        *,
+        clock: Clock | None = None,
+        kinds: Sequence[str] = DEFAULT_KINDS,
+        namespace_filter: Sequence[str] | None = None,
+        settings: ReflectorSettings | None = None,
+        start_timeout: float = 15.0,
+        evidence_interval: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``namespace_filter`` limits the namespaced kinds (pods, workloads, events) to those namespaces;
+        nodes and namespaces are cluster-wide, leases always come from kube-system and kube-node-lease."""
+        self.name = name
+        self.api_client = api_client
+        self.clock: Clock = clock or SystemClock()
+        self.start_timeout = start_timeout
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._carry: list[Change] = []
+        rng = rng or random.Random()
+        unknown = [k for k in kinds if k not in DEFAULT_KINDS]
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; known: {', '.join(DEFAULT_KINDS)}")
+        ordered = [k for k in DEFAULT_KINDS if k in kinds]  # owners before pods, as KINDS orders them
+        self._reflectors = [
+            Reflector(resource, api_client, self._queue.put, clock=self.clock, settings=settings, rng=rng)
+            for resource in resources_for(ordered, list(namespace_filter) if namespace_filter is not None else None)
+        ]
+        self._probe = ControlPlaneProbe(api_client, self._queue.put, interval=evidence_interval)
+        self._lock = threading.Lock()
+        self._started = False
+        self._stopped = False
+
+    # -- the Source protocol -------------------------------------------------------------------------------
+
+    def start(self) -> Relisted:
+        """Start the watchers; return the lists that arrived within ``start_timeout`` (maybe none)."""
+        with self._lock:
+            if self._started:
+                return Relisted({})
+            self._started = True
+        for reflector in self._reflectors:
+            reflector.start()
+        self._probe.start()
+        waiting = {r.resource.name for r in self._reflectors}
+        lists: dict[str, list[RawObject]] = {}
+        deadline = time.monotonic() + self.start_timeout
+        while waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                item = self._queue.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if isinstance(item, Listing) and item.first and item.reflector in waiting:
+                waiting.discard(item.reflector)
+                lists.setdefault(item.kind, []).extend(item.items)
+            else:
+                self._carry.extend(self._changes_of(item))
+        if waiting:
+            missing = sorted(waiting)
+            log.warning("cluster %s: no first list from %s within %.0fs", self.name, missing, self.start_timeout)
+        ordered = {kind: lists[kind] for kind in DEFAULT_KINDS if kind in lists}
+        return Relisted(ordered)
+
+    def poll(self, elapsed: float) -> list[Change]:
+        """Everything the watchers delivered since the last poll; never blocks, never raises."""
+        changes, self._carry = self._carry, []
+        count = 0
+        while count < MAX_CHANGES_PER_POLL:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            count += 1
+            try:
+                changes.extend(self._changes_of(item))
+            except Exception:  # defensive: a malformed item must not stop the tick
+                log.exception("cluster %s: dropped an undeliverable change", self.name)
+        return changes
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def status(self) -> SourceStatus:
+        try:
+            return self._status()
+        except Exception as error:  # status is read every tick: it must not fail
+            return {"kind": "kubernetes", "state": "error", "reason": f"status unavailable: {error}"[:200],
+                    "lastEventAt": None, "resourceVersion": ""}
+
+    def stop(self) -> None:
+        """Stop every thread (each within a second or so; they are daemons either way)."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        for reflector in self._reflectors:
+            reflector.stop()
+        self._probe.stop()
+        deadline = time.monotonic() + 5.0
+        for reflector in self._reflectors:
+            reflector.join(max(0.0, deadline - time.monotonic()))
+        self._probe.join(max(0.0, deadline - time.monotonic()))
+
+    # -- observability -------------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """Per-reflector counters and state, for a metrics endpoint."""
+        status = self.status()
+        return {
+            "cluster": self.name,
+            "state": status["state"],
+            "reason": status["reason"],
+            "lastEventAt": status["lastEventAt"],
+            "resourceVersion": status["resourceVersion"],
+            "reflectors": {h.name: h.as_dict() for h in (r.health() for r in self._reflectors)},
+            "controlPlaneProbe": self._probe.health(),
+        }
+
+    # -- internals -----------------------------------------------------------------------------------------
+
+    def _status(self) -> SourceStatus:
+        healths = [r.health() for r in self._reflectors]
+        if self._stopped:
+            return _status("stale", "stopped", healths)
+        if not healths:
+            return _status("live", "", healths)
+        worst = max(healths, key=lambda h: _RANK[h.state])
+        if worst.state == "live":
+            return _status("live", "", healths)
+        troubled = [h for h in healths if h.state == worst.state]
+        reason = troubled[0].reason or f"{troubled[0].name}: {worst.state}"
+        if worst.state == "connecting":
+            reason = "listing " + ", ".join(h.name for h in troubled)
+        elif len(troubled) > 1:
+            reason += f" (and {len(troubled) - 1} more)"
+        return _status(worst.state, reason, healths)
+
+    @staticmethod
+    def _changes_of(item: _Item) -> list[Change]:
+        if not isinstance(item, Listing):
+            return [item]
+        if not item.partitioned:
+            return [Relisted({item.kind: item.items})]
+        # One namespace of a kind served in parts: report what vanished and re-add what is there.
+        gone: list[Change] = [WatchEvent("DELETED", item.kind, stub) for stub in item.vanished]
+        return gone + [WatchEvent("ADDED", item.kind, obj) for obj in item.items]
+
+
+def _status(state: Any, reason: str, healths: list[ReflectorHealth]) -> SourceStatus:
+    last = max((h.last_event_at for h in healths if h.last_event_at is not None), default=None)
+    newest = max(healths, key=lambda h: h.last_event_at or 0.0, default=None)
+    return {
+        "kind": "kubernetes",
+        "state": state,
+        "reason": reason,
+        "lastEventAt": last,
+        "resourceVersion": newest.resource_version if newest is not None else "",
+    }

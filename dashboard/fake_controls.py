@@ -1,0 +1,126 @@
+"""Buttons that script the fake cluster, so someone learning Kubernetes can poke it and watch it react."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from clusterviz.fake import FakeCluster
+from clusterviz.sources import Script
+
+USERS = ("default", "users-deployment")
+MAX_REPLICAS = 50
+
+
+def _replicas(post: QueryDict) -> int:
+    try:
+        replicas = int(post.get("replicas", "3"))
+    except ValueError:
+        raise ValueError("replicas must be a whole number") from None
+    if not 0 <= replicas <= MAX_REPLICAS:
+        raise ValueError(f"replicas must be between 0 and {MAX_REPLICAS}")
+    return replicas
+
+
+def _worker(cluster: FakeCluster, wanted: str) -> str:
+    nodes, _ = cluster.list("Node")
+    names = [
+        n["metadata"]["name"]
+        for n in nodes
+        if "node-role.kubernetes.io/control-plane" not in n["metadata"].get("labels", {})
+    ]
+    if wanted:
+        if wanted not in names:
+            raise ValueError(f"no worker named {wanted!r}")
+        return wanted
+    return names[0]
+
+
+def _first_pod(cluster: FakeCluster, namespace: str, prefix: str) -> str:
+    pods, _ = cluster.list("Pod")
+    names = sorted(
+        p["metadata"]["name"]
+        for p in pods
+        if p["metadata"].get("namespace") == namespace
+        and p["metadata"]["name"].startswith(prefix)
+        and not p["metadata"].get("deletionTimestamp")
+    )
+    return names[0] if names else ""
+
+
+def _scale(post: QueryDict) -> Script:
+    replicas = _replicas(post)
+    return lambda cluster: cluster.scale(*USERS, replicas)
+
+
+def _node_ready(ready: bool) -> Callable[[QueryDict], Script]:
+    def build(post: QueryDict) -> Script:
+        wanted = post.get("node", "")
+        return lambda cluster: cluster.set_node_ready(_worker(cluster, wanted), ready)
+
+    return build
+
+
+def _crash(post: QueryDict) -> Script:
+    def script(cluster: FakeCluster) -> list:  # type: ignore[type-arg]
+        pod = _first_pod(cluster, USERS[0], USERS[1])
+        return cluster.crash_loop(USERS[0], pod) if pod else []
+
+    return script
+
+
+def _unschedulable(post: QueryDict) -> Script:
+    def script(cluster: FakeCluster) -> list:  # type: ignore[type-arg]
+        return cluster.add_unschedulable_pod("default", f"too-big-{cluster.resource_version}")
+
+    return script
+
+
+def _rolling_update(post: QueryDict) -> Script:
+    image = post.get("image", "my-repo/users-application:v2")[:200]
+    return lambda cluster: cluster.rolling_update(*USERS, image)
+
+
+@dataclass(frozen=True)
+class Control:
+    action: str
+    label: str
+    description: str
+    script: Callable[[QueryDict], Script]
+
+
+CONTROLS: list[Control] = [
+    Control(
+        "scale",
+        "Scale users-deployment",
+        "Change the Deployment's replicas and watch the ReplicaSet add or remove pods.",
+        _scale,
+    ),
+    Control(
+        "rolling-update",
+        "Roll out a new image",
+        "Update users-deployment's image: a new ReplicaSet replaces pods one by one.",
+        _rolling_update,
+    ),
+    Control(
+        "node-not-ready",
+        "Break a worker",
+        "The kubelet stops reporting: the node turns NotReady and its pods are evicted and rescheduled.",
+        _node_ready(False),
+    ),
+    Control("node-ready", "Heal the worker", "The kubelet reports again and the node turns Ready.", _node_ready(True)),
+    Control(
+        "crash",
+        "Crash a pod",
+        "A users pod's container keeps exiting: CrashLoopBackOff, with growing restarts.",
+        _crash,
+    ),
+    Control(
+        "unschedulable",
+        "Ask for too much",
+        "A pod requests more than any node has: the scheduler leaves it Pending.",
+        _unschedulable,
+    ),
+]

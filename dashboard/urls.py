@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("clusters/<str:cluster>/", views.cluster_map, name="cluster-map"),
+    path("clusters/<str:cluster>/nodes/<str:name>/panel", views.node_panel, name="node-panel"),
+    path("clusters/<str:cluster>/pods/<str:namespace>/<str:name>/panel", views.pod_panel, name="pod-panel"),
+    path("clusters/<str:cluster>/processes/<str:name>/panel", views.process_panel, name="process-panel"),
+    path("clusters/<str:cluster>/fake/<str:action>", views.fake_control, name="fake-control"),
+    path("api/v1/clusters", views.api_clusters, name="api-clusters"),
+    path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),
+]

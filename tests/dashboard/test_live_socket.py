@@ -1,0 +1,153 @@
+"""The websocket contract, against the real ASGI application: full state first, then ordered deltas."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from dashboard.asgi import application
+from dashboard.hub import Hub
+from tests.dashboard.conftest import apply_delta
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+
+
+async def connect(path: str = "/ws/clusters/demo/") -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    return communicator
+
+
+async def receive(communicator: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
+    message: dict[str, Any] = orjson.loads(await communicator.receive_from(timeout=timeout))
+    return message
+
+
+async def next_delta(communicator: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
+    while True:
+        message = await receive(communicator, timeout)
+        if message["type"] == "delta":
+            return message
+
+
+def users_pods(state: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in state["pods"] if p["namespace"] == "default" and p["name"].startswith("users-deployment-")]
+
+
+async def test_it_sends_the_full_state_first(running_hub: Hub) -> None:
+    communicator = await connect()
+    try:
+        first = await receive(communicator)
+        assert first["type"] == "state"
+        assert first["cluster"] == "demo"
+        names = [n["name"] for n in first["nodes"]]
+        assert sum(1 for n in first["nodes"] if n["controlPlane"]) == 1
+        assert len(names) == 4
+        assert {p["name"] for p in first["controlPlane"]} >= {
+            "kube-apiserver",
+            "etcd",
+            "kube-scheduler",
+            "kube-controller-manager",
+        }
+        assert len(users_pods(first)) == 2
+    finally:
+        await communicator.disconnect()
+
+
+async def test_deltas_follow_in_order_and_rebuild_the_state(running_hub: Hub) -> None:
+    communicator = await connect()
+    try:
+        state = await receive(communicator)
+        runtime = running_hub.runtime("demo")
+        runtime.source.script(lambda cluster: cluster.scale("default", "users-deployment", 5))  # type: ignore[attr-defined]
+        seq = state["seq"]
+        for _ in range(200):
+            delta = await next_delta(communicator)
+            if delta["seq"] <= state["seq"]:
+                continue  # published before the state was taken: the state already covers it
+            assert delta["seq"] == seq + 1, "deltas must carry consecutive sequence numbers"
+            seq = delta["seq"]
+            state = apply_delta(state, delta)
+            if len([p for p in users_pods(state) if p["status"] == "Running"]) == 5:
+                break
+        assert len([p for p in users_pods(state) if p["status"] == "Running"]) == 5
+        fresh = orjson.loads(await runtime.astate_json())
+        await asyncio.sleep(0)
+        # A client that applied every delta holds what a fresh state holds, at the same sequence number.
+        while fresh["seq"] > state["seq"]:
+            state = apply_delta(state, await next_delta(communicator))
+        assert state["seq"] == fresh["seq"]
+        assert state["nodes"] == fresh["nodes"]
+        assert state["pods"] == fresh["pods"]
+        assert state["controlPlane"] == fresh["controlPlane"]
+    finally:
+        await communicator.disconnect()
+
+
+async def wait_until(predicate: Any, runtime: Any, timeout: float = 15) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state: dict[str, Any] = orjson.loads(await runtime.astate_json())
+        if predicate(state):
+            return state
+        assert asyncio.get_running_loop().time() < deadline, "the fake cluster did not get there in time"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_client_that_missed_deltas_resyncs_from_the_state(running_hub: Hub) -> None:
+    first = await connect()
+    try:
+        state = await receive(first)
+        runtime = running_hub.runtime("demo")
+        runtime.source.script(lambda cluster: cluster.scale("default", "users-deployment", 0))  # type: ignore[attr-defined]
+        # The first client reads nothing more: every delta after its state is lost to it.
+        await wait_until(lambda s: not users_pods(s), runtime)
+        second = await connect()
+        try:
+            resynced = await receive(second)
+            assert resynced["type"] == "state"
+            assert resynced["seq"] > state["seq"]
+            assert users_pods(state) and not users_pods(resynced)
+        finally:
+            await second.disconnect()
+    finally:
+        await first.disconnect()
+
+
+async def test_an_unknown_cluster_is_refused(running_hub: Hub) -> None:
+    communicator = WebsocketCommunicator(application, "/ws/clusters/nope/", headers=ORIGIN)
+    connected, code = await communicator.connect(timeout=5)
+    assert not connected
+    assert code == 4404
+    await communicator.disconnect()
+
+
+async def test_a_foreign_origin_is_refused(running_hub: Hub) -> None:
+    communicator = WebsocketCommunicator(
+        application, "/ws/clusters/demo/", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_quiet_streams_send_heartbeats(running_hub: Hub, settings: Any) -> None:
+    communicator = await connect()
+    try:
+        await receive(communicator)
+        types = set()
+        for _ in range(40):
+            message = await receive(communicator, timeout=5)
+            types.add(message["type"])
+            if message["type"] == "heartbeat":
+                assert message["source"]["state"] == "live"
+                break
+        assert "heartbeat" in types
+    finally:
+        await communicator.disconnect()
