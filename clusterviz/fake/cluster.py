@@ -10,6 +10,7 @@ Nothing here reads the wall clock or the global ``random``: same seed, same call
 
 from __future__ import annotations
 
+import builtins
 import gc
 import heapq
 import itertools
@@ -136,7 +137,7 @@ class FakeCluster:
         self.lease_renewals = lease_renewals
         self._rng = random.Random(seed)
         self._rv = 0
-        self._heap: list[tuple[float, int, Action]] = []
+        self._heap: builtins.list[tuple[float, int, Action]] = []
         self._seq = itertools.count()
         self._sink: Events | None = None
         self._pods: dict[Key, PodRec] = {}
@@ -151,7 +152,7 @@ class FakeCluster:
                             ("StatefulSet", self._statefulsets), ("Job", self._jobs), ("Lease", self._leases),
                             ("DaemonSet", self._daemonsets)):
             self._store[kind] = table  # type: ignore[assignment]
-        self._ring: list[str] = []  # node names, the scheduler's round-robin order
+        self._ring: builtins.list[str] = []  # node names, the scheduler's round-robin order
         self._rr = 0
         self._unschedulable: dict[str, PodRec] = {}
         self._retry_pending = False
@@ -224,7 +225,8 @@ class FakeCluster:
             start = len(self._sink)
             work()
             return self._sink[start:]
-        self._sink = sink = []
+        sink: Events = []
+        self._sink = sink
         try:
             with _gc_paused():
                 work()
@@ -316,15 +318,15 @@ class FakeCluster:
                 return pod.key
         return None
 
-    def pods_of(self, namespace: str, owner_prefix: str) -> list[str]:
+    def pods_of(self, namespace: str, owner_prefix: str) -> builtins.list[str]:
         """Names of the live pods in a namespace whose name starts with `owner_prefix` (sorted)."""
         return sorted(p.name for (ns, name), p in self._pods.items()
                       if ns == namespace and name.startswith(owner_prefix) and p.deleted_at is None)
 
-    def deployments(self) -> list[tuple[str, str, int]]:
+    def deployments(self) -> builtins.list[tuple[str, str, int]]:
         return [(ns, name, d.replicas) for (ns, name), d in sorted(self._deployments.items())]
 
-    def workers(self) -> list[str]:
+    def workers(self) -> builtins.list[str]:
         return [n.name for n in self._nodes.values() if not n.control_plane]
 
     def node_is_ready(self, node: str) -> bool:
@@ -484,11 +486,11 @@ class FakeCluster:
         pod.host_ip = node.internal_ip
         pod.sandbox_at = at + 2.0
         pod.pod_ip = node.internal_ip if pod.template.host_network else self._alloc_ip(node)
-        for c, st in zip(pod.template.init_containers, pod.init_states):
+        for c, st in zip(pod.template.init_containers, pod.init_states, strict=True):
             self._run_state(pod, c, st, at + 2.0)
             st.terminate(at + 3.0, "Completed", 0)
         pod.initialized_at = at + (3.0 if pod.init_states else 0.5)
-        for c, st in zip(pod.template.containers, pod.states):
+        for c, st in zip(pod.template.containers, pod.states, strict=True):
             self._run_state(pod, c, st, at + 3.0)
             st.ready = True
         pod.phase, pod.ready, pod.ready_since = "Running", True, at + 3.0 + max(
@@ -534,7 +536,7 @@ class FakeCluster:
             self._rr = (self._rr + 1) % len(ring)
         return best
 
-    def _misfit(self, pod: PodRec, node: NodeRec) -> list[tuple[str, bool]]:
+    def _misfit(self, pod: PodRec, node: NodeRec) -> builtins.list[tuple[str, bool]]:
         """Why `pod` cannot go to `node` (reason, whether preemption could help); [] when it fits."""
         tpl = pod.template
         if pod.target_node is not None and pod.target_node != node.name:
@@ -646,7 +648,7 @@ class FakeCluster:
 
     def _start_containers(self, pod: PodRec, token: int) -> None:
         now = self.now()
-        for i, (c, st) in enumerate(zip(pod.template.containers, pod.states)):
+        for i, (c, st) in enumerate(zip(pod.template.containers, pod.states, strict=True)):
             if not c.pullable:
                 st.wait("ErrImagePull", _pull_error(c.image))
                 self._after(self._rng.uniform(0.5, 1.5), partial(self._image_backoff, pod, token, i))
@@ -846,9 +848,12 @@ class FakeCluster:
                 self._touch(rs.deployment)
 
     @staticmethod
-    def _scale_down_victims(rs: ControllerRec, count: int) -> list[PodRec]:
-        """The controller's ranking: unscheduled, then pending, then not ready, then the newest first."""
-        live = [p for p in rs.pods.values() if p.deleted_at is None and not p.terminal]
+    def _scale_down_victims(rs: ControllerRec, count: int) -> builtins.list[PodRec]:
+        """The controller's ranking: unscheduled, then pending, then not ready, then the newest first.
+
+        Ranks the newest `count + 256` live pods only, so scaling a 20k-replica set down stays cheap."""
+        live = list(itertools.islice((p for p in reversed(rs.pods.values())
+                                      if p.deleted_at is None and not p.terminal), count + 256))
         return heapq.nsmallest(count, live, key=lambda p: (
             p.node is not None, p.phase == "Running", p.ready, -p.created, p.name))
 
@@ -910,7 +915,7 @@ class FakeCluster:
             self._roll(dep, new, olds)
         self._deployment_status(dep, new)
 
-    def _roll(self, dep: DeploymentRec, new: ReplicaSetRec, olds: list[ReplicaSetRec]) -> None:
+    def _roll(self, dep: DeploymentRec, new: ReplicaSetRec, olds: builtins.list[ReplicaSetRec]) -> None:
         """The RollingUpdate strategy (maxSurge 25 %, maxUnavailable 25 %), as the deployment controller."""
         surge, unavailable = _surge(dep.replicas)
         total = new.replicas + sum(rs.replicas for rs in olds)
@@ -1097,7 +1102,7 @@ class FakeCluster:
             return
         now = self.now()
         execute = Taint(taint_key, "NoExecute", added=now)
-        node.taints = tuple(t for t in node.taints if t.key != taint_key) + (Taint(taint_key, "NoSchedule"), execute)
+        node.taints = (*tuple(t for t in node.taints if t.key != taint_key), Taint(taint_key, "NoSchedule"), execute)
         self._emit("MODIFIED", node)
         for pod in list(node.pods.values()):
             if pod.ready and pod.deleted_at is None:
@@ -1338,7 +1343,7 @@ def _static_pod(c: FakeCluster, node: NodeRec, component: str, at: float) -> Pod
 
 
 def _replicaset(c: FakeCluster, dep: DeploymentRec, h: str, replicas: int) -> ReplicaSetRec:
-    tpl = replace(dep.template, labels=dep.template.labels + (("pod-template-hash", h),))
+    tpl = replace(dep.template, labels=(*dep.template.labels, ("pod-template-hash", h)))
     labels = dict(tpl.labels)
     rs = ReplicaSetRec(
         name=f"{dep.name}-{h}", namespace=dep.namespace, uid=c._uid(), created=c.now(), labels=labels,
@@ -1452,7 +1457,7 @@ class _Builder:
         for name, base in (("kube-proxy", o.kube_proxy_template()),
                            ("kindnet", o.kindnet_template(control_plane))):
             revision = ("controller-revision-hash", base.hash()[:10])
-            tpl = replace(base, labels=base.labels + (revision,))
+            tpl = replace(base, labels=(*base.labels, revision))
             ds = DaemonSetRec(name=name, namespace="kube-system", uid=c._uid(), created=self.born + 30,
                               generation=1, labels=dict(base.labels), selector=dict(base.labels),
                               template=tpl, pod_labels=dict(tpl.labels))
@@ -1496,7 +1501,7 @@ class _Builder:
         ss = StatefulSetRec(name="users-db", namespace="default", uid=c._uid(), created=self.born + 7000,
                             generation=1, labels={"app": "users-db"}, selector={"app": "users-db"},
                             replicas=1, service_name="users-db", claim=("data", "10Gi"), template=tpl)
-        tpl = replace(tpl, labels=tpl.labels + (("controller-revision-hash", ss.revision),))
+        tpl = replace(tpl, labels=(*tpl.labels, ("controller-revision-hash", ss.revision)))
         ss.template, ss.pod_labels = tpl, dict(tpl.labels)
         c._emit("ADDED", ss)
         pod = _statefulset_pod(c, ss, 0)

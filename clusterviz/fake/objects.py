@@ -45,7 +45,7 @@ def rfc3339(t: float) -> str:
 
 def rfc3339_micro(t: float) -> str:
     """RFC3339 with microseconds, as metav1.MicroTime marshals (Lease renewTime/acquireTime)."""
-    micros = int(round(t * 1_000_000))
+    micros = round(t * 1_000_000)
     secs, frac = divmod(micros, 1_000_000)
     return f"{_seconds(secs)[:-1]}.{frac:06d}Z"
 
@@ -139,7 +139,7 @@ class Container:
             out["args"] = list(self.args)
         if self.ports:
             out["ports"] = [{"name": n, "containerPort": p, "protocol": proto} for n, p, proto in self.ports]
-        env = [{"name": k, "value": v} for k, v in self.env]
+        env: list[RawObject] = [{"name": k, "value": v} for k, v in self.env]
         env += [
             {"name": k, "valueFrom": {"secretKeyRef": {"name": s, "key": key}}} for k, s, key in self.secret_env
         ]
@@ -824,9 +824,11 @@ class PodRec(Record):
             st["startTime"] = rfc3339(self.accepted_at)
             if self.init_states:
                 st["initContainerStatuses"] = [
-                    s.to_api(c.name) for c, s in zip(self.template.init_containers, self.init_states)
+                    s.to_api(c.name) for c, s in zip(self.template.init_containers, self.init_states, strict=True)
                 ]
-            st["containerStatuses"] = [s.to_api(c.name) for c, s in zip(self.template.containers, self.states)]
+            st["containerStatuses"] = [
+                s.to_api(c.name) for c, s in zip(self.template.containers, self.states, strict=True)
+            ]
         st["qosClass"] = qos_class(self.template)
         return st
 
@@ -845,7 +847,7 @@ class PodRec(Record):
     def _kubelet_conditions(self, start: float) -> list[Condition]:
         done = "PodCompleted" if self.terminal else ""
         sandbox = self.sandbox_at is not None and not self.terminal
-        unready = [c.name for c, s in zip(self.template.containers, self.states) if not s.ready]
+        unready = [c.name for c, s in zip(self.template.containers, self.states, strict=True) if not s.ready]
         reason = done or ("ContainersNotReady" if unready else "")
         message = "" if done or not unready else f"containers with unready status: [{' '.join(unready)}]"
         return [
@@ -860,7 +862,7 @@ class PodRec(Record):
         if self.initialized_at is not None:
             return Condition("Initialized", "True", "PodCompleted" if self.terminal else "", "",
                              self.initialized_at, None)
-        pending = [c.name for c, s in zip(self.template.init_containers, self.init_states)
+        pending = [c.name for c, s in zip(self.template.init_containers, self.init_states, strict=True)
                    if s.state != "terminated"]
         message = f"containers with incomplete status: [{' '.join(pending)}]"
         return Condition("Initialized", "False", "ContainersNotInitialized", message, start, None)
@@ -908,7 +910,8 @@ class ReplicaSetRec(ControllerRec):
         if self.st_ready:
             status["readyReplicas"] = self.st_ready
             status["availableReplicas"] = self.st_ready
-        status["observedGeneration"] = self.observed
+        if self.observed:
+            status["observedGeneration"] = self.observed
         if not self.st_replicas:
             del status["fullyLabeledReplicas"]
         out["status"] = status

@@ -40,7 +40,7 @@ class Quiet:
 
 
 class Demo:
-    """Episodes one after another, 30–75 s apart; the first seven in a fixed order, then drawn at random."""
+    """Episodes one after another, 30-75 s apart; the first seven in a fixed order, then drawn at random."""
 
     name = "demo"
     FIRST = ("scale", "job", "crash", "unschedulable", "rollout", "node_flap", "bad_rollout")

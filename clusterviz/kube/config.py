@@ -140,14 +140,10 @@ def _from_kubeconfig(kubeconfig: str | None, context: str | None) -> Any:
         raise ClusterConfigError(f"kubeconfig {shown} defines no contexts")
     chosen = context or current
     if not chosen:
-        raise ClusterConfigError(
-            f"kubeconfig {shown} has no current-context; choose one of: {', '.join(names)}"
-        )
+        raise ClusterConfigError(f"kubeconfig {shown} has no current-context; choose one of: {', '.join(names)}")
     if chosen not in names:
         which = "context" if context else "current-context"
-        raise ClusterConfigError(
-            f"{which} {chosen!r} is not in kubeconfig {shown}; available: {', '.join(names)}"
-        )
+        raise ClusterConfigError(f"{which} {chosen!r} is not in kubeconfig {shown}; available: {', '.join(names)}")
     configuration = k8s_client.Configuration()
     try:
         k8s_config.load_kube_config(

@@ -165,14 +165,14 @@ def _describe_transport(error: BaseException) -> str:
     text = str(error)
     if isinstance(error, ReadTimeoutError):
         return "read timed out (no data from the server: connection stalled)"
+    if isinstance(error, NewConnectionError | ConnectionRefusedError):  # NewConnectionError is a ConnectTimeoutError
+        return "connection refused" if "refused" in text.lower() else "cannot connect: " + scrub(text)[:160]
     if isinstance(error, ConnectTimeoutError | TimeoutError):
         return "connect timed out"
     if isinstance(error, NameResolutionError):
         return "cannot resolve the server's host name"
     if isinstance(error, SSLError | ssl.SSLError):
         return _describe_tls(text)
-    if isinstance(error, NewConnectionError | ConnectionRefusedError) or "Connection refused" in text:
-        return "connection refused" if "refused" in text.lower() else "cannot connect: " + scrub(text)[:160]
     if isinstance(error, ProtocolError):
         return "connection lost: " + scrub(str(error.args[0]) if error.args else text)[:160]
     if isinstance(error, orjson.JSONDecodeError):
@@ -187,6 +187,8 @@ def _describe_tls(text: str) -> str:
         if match:
             detail = f" ({match.group(1).strip()})"
         return f"TLS: the server's certificate is not trusted{detail}; check certificate-authority in the kubeconfig"
+    if "UNEXPECTED_EOF" in text or "EOF occurred" in text:
+        return "connection closed during the TLS handshake"
     if "hostname" in text.lower() or "IP address mismatch" in text:
         return "TLS: the server's certificate does not match its address"
     return "TLS handshake failed: " + scrub(text.splitlines()[-1] if text else "")[:160]

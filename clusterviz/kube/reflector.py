@@ -265,24 +265,33 @@ class Reflector:
     # -- the loop ------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                if self._rv is None:
-                    self._list()
-                self._watch()
-            except _Stopped:
-                break
-            except _Relist as relist:
-                self._relist_after(relist)
-            except _StreamBroken as broken:
-                if self._stopping.is_set():
-                    break
-                self._fail(broken.error, state="stale")
-            except Exception as error:  # every failure is retried; none may end the thread
-                if self._stopping.is_set():
-                    break
-                self._fail(error)
+        try:
+            while not self._stopping.is_set():
+                self._cycle()
+        except _Stopped:
+            pass
+        except BaseException:  # a bug: say so loudly rather than let the watch die silently
+            log.exception("%s reflector ended unexpectedly", self.resource.label)
+            self._update(state="error", reason=f"{self.resource.label}: watcher crashed (see logs)")
+            return
         self._update(state="stale", reason="stopped")
+
+    def _cycle(self) -> None:
+        """One list-and/or-watch attempt; failures are recorded and waited out here (raises only _Stopped)."""
+        try:
+            if self._rv is None:
+                self._list()
+            self._watch()
+        except _Stopped:
+            raise
+        except _Relist as relist:
+            self._relist_after(relist)
+        except _StreamBroken as broken:
+            self._check_stopping()
+            self._fail(broken.error, state="stale")
+        except Exception as error:  # every failure is retried; none may end the thread
+            self._check_stopping()
+            self._fail(error)
 
     def _relist_after(self, relist: _Relist) -> None:
         self._rv = None

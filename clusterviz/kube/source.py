@@ -138,8 +138,13 @@ class KubeSource:
         try:
             return self._status()
         except Exception as error:  # status is read every tick: it must not fail
-            return {"kind": "kubernetes", "state": "error", "reason": f"status unavailable: {error}"[:200],
-                    "lastEventAt": None, "resourceVersion": ""}
+            return {
+                "kind": "kubernetes",
+                "state": "error",
+                "reason": f"status unavailable: {error}"[:200],
+                "lastEventAt": None,
+                "resourceVersion": "",
+            }
 
     def stop(self) -> None:
         """Stop every thread (each within a second or so; they are daemons either way)."""

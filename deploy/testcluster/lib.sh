@@ -47,10 +47,18 @@ launch() {
   # setsid execs in place (we are not a process group leader), so $! is the binary's pid.
   setsid "$BIN_DIR/$bin" "${args[@]}" >> "$WORKDIR/$name.log" 2>&1 < /dev/null &
   pid=$!
-  record_pid "$name" "$pid"
-  local exe; exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+  record_pid "$name" "$pid"   # starttime is fixed at fork, so it stays valid across the exec below
+  # wait (max 5 s) until the forked child has exec'd setsid and then the binary
+  local exe i
+  for ((i = 0; i < 50; i++)); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+    case "$exe" in
+      "$BIN_DIR/$bin"|"") break ;;  # "" = already exited, caught later by check_alive/wait_for
+    esac
+    sleep 0.1
+  done
   case "$exe" in
-    "$BIN_DIR/$bin"|"") ;;  # "" = already exited, caught by wait_for
+    "$BIN_DIR/$bin"|"") ;;
     *) die "pid $pid of $name runs '$exe', expected $BIN_DIR/$bin" ;;
   esac
   say "$name started (pid $pid)"

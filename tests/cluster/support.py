@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -60,8 +60,9 @@ class LocalCluster:
     def rest(self) -> Rest:
         return Rest(load_cluster(str(self.kubeconfig)))
 
-    def kubeconfig_variant(self, path: Path, *, server: str | None = None, ca_data: str | None = None,
-                           user: dict[str, Any] | None = None) -> Path:
+    def kubeconfig_variant(
+        self, path: Path, *, server: str | None = None, ca_data: str | None = None, user: dict[str, Any] | None = None
+    ) -> Path:
         """A copy of the admin kubeconfig with another server, CA or user."""
         doc = yaml.safe_load(self.kubeconfig.read_text())
         cluster = doc["clusters"][0]["cluster"]
@@ -76,8 +77,13 @@ class LocalCluster:
 
     def restart_apiserver(self, downtime: float = 0.0) -> subprocess.Popen[str]:
         env = {**os.environ, "RESTART_DOWNTIME": str(downtime)}
-        return subprocess.Popen([str(SCRIPTS / "restart-apiserver.sh"), str(self.workdir)], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [str(SCRIPTS / "restart-apiserver.sh"), str(self.workdir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def compact_etcd(self) -> int:
         """Compact etcd at its current revision (through its HTTP gateway); returns that revision."""
@@ -89,8 +95,9 @@ class LocalCluster:
 
 
 def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         result: dict[str, Any] = json.loads(response.read())
         return result
@@ -102,10 +109,20 @@ class Rest:
     def __init__(self, api_client: Any) -> None:
         self.api = api_client
 
-    def call(self, method: str, path: str, body: Any = None, query: list[tuple[str, str]] | None = None,
-             content_type: str = "application/json") -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
         request = self.api.param_serialize(
-            method, path, query_params=query or [], body=body, auth_settings=["BearerToken"],
+            method,
+            path,
+            query_params=query or [],
+            body=body,
+            auth_settings=["BearerToken"],
             header_params={"Accept": "application/json", "Content-Type": content_type},
         )
         response = self.api.call_api(*request, _request_timeout=(5, 30))
@@ -181,7 +198,9 @@ class Driver:
         if not self.states or self.states[-1] != seen:
             self.states.append(seen)
 
-    def wait_for(self, what: str, check: Callable[[ClusterStore], T], timeout: float = 30.0) -> T:
+    def wait_for(
+        self, what: str, check: Callable[[ClusterStore], T | Literal[False] | None], timeout: float = 30.0
+    ) -> T:
         deadline = time.monotonic() + timeout
         while True:
             self.pump()
@@ -211,8 +230,9 @@ class Driver:
             fresh, mine = last
             missing = {k: v for k, v in fresh[0].items() if mine[0].get(k) != v}
             extra = {k: v for k, v in mine[0].items() if fresh[0].get(k) != v}
-            raise AssertionError(f"{error}\nmissing/different: {missing}\nextra/different: {extra}\n"
-                                 f"nodes api={fresh[1]} store={mine[1]}") from None
+            raise AssertionError(
+                f"{error}\nmissing/different: {missing}\nextra/different: {extra}\nnodes api={fresh[1]} store={mine[1]}"
+            ) from None
 
 
 def deployment(name: str, replicas: int) -> dict[str, Any]:
@@ -226,9 +246,16 @@ def deployment(name: str, replicas: int) -> dict[str, Any]:
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": name, "image": f"example.org/{name}:1.0",
-                                         "env": [{"name": "SECRET", "value": "must-not-leave-the-boundary"}],
-                                         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": name,
+                            "image": f"example.org/{name}:1.0",
+                            "env": [{"name": "SECRET", "value": "must-not-leave-the-boundary"}],
+                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                        }
+                    ]
+                },
             },
         },
     }

@@ -122,8 +122,12 @@ def test_it_streams_warning_events(cluster: LocalCluster, sources: Callable[...,
         event = driver.wait_for(
             "FailedScheduling warning",
             lambda s: next(
-                (e for e in driver.objects.get("Event", []) if e.get("reason") == "FailedScheduling"
-                 and e.get("involvedObject", {}).get("name") == "unschedulable"),
+                (
+                    e
+                    for e in driver.objects.get("Event", [])
+                    if e.get("reason") == "FailedScheduling"
+                    and e.get("involvedObject", {}).get("name") == "unschedulable"
+                ),
                 None,
             ),
         )

@@ -1,0 +1,173 @@
+"""The map in real headless Chromium against a real server on the fake cluster."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, Server
+
+pytestmark = pytest.mark.browser
+RUNNING = (0x1F, 0xAE, 0x86)  # the map's colour for a running pod (legend: Running)
+USERS = "name => name.startsWith('users-deployment-')"
+
+
+def open_map(page: Any, server: Server, query: str = "") -> None:
+    page.goto(f"{server.url}/clusters/demo/{query}")
+    page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
+    page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=10_000)
+
+
+def users_pods(page: Any) -> list[dict[str, Any]]:
+    pods: list[dict[str, Any]] = page.evaluate(
+        f"[...window.clusterviz.state.pods.values()].filter(p => ({USERS})(p.name))"
+    )
+    return pods
+
+
+def pixel(page: Any, rect: dict[str, float]) -> tuple[int, int, int]:
+    """The colour the canvas really drew at the middle of a rect (CSS px), read back from its pixels."""
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # let it draw
+    rgb: list[int] = page.evaluate(
+        """([x, y]) => {
+            const c = document.getElementById('cluster-canvas');
+            const k = c.width / c.getBoundingClientRect().width;
+            return Array.from(c.getContext('2d').getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data.slice(0, 3));
+        }""",
+        [rect["x"] + rect["w"] / 2, rect["y"] + rect["h"] / 2],
+    )
+    return (rgb[0], rgb[1], rgb[2])
+
+
+def click_rect(page: Any, rect: dict[str, float], dy: float = 0) -> None:
+    box = page.locator("#cluster-canvas").bounding_box()
+    page.mouse.click(box["x"] + rect["x"] + rect["w"] / 2, box["y"] + rect["y"] + (dy or rect["h"] / 2))
+
+
+def test_the_map_shows_the_control_plane_the_agents_and_the_demo_pods(page: Any, server: Server) -> None:
+    open_map(page, server)
+    for process in ("kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"):
+        chip = page.locator(f"#control-plane [data-process='{process}']")
+        assert chip.count() == 1, process
+        assert chip.get_attribute("data-health") == "healthy", process
+    assert page.locator("#count-nodes").inner_text() == "4"
+
+    pods = users_pods(page)
+    assert len(pods) == 2
+    for pod in pods:
+        assert pod["status"] == "Running"
+        rect = page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pod["uid"])
+        assert rect is not None, "every demo pod is drawn"
+        assert pixel(page, rect) == RUNNING
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+
+    worker = page.evaluate("[...window.clusterviz.state.nodes.values()].find(n => !n.controlPlane).name")
+    click_rect(page, page.evaluate("n => window.clusterviz.layout.nodeRect(n)", worker), dy=8)
+    panel = page.locator("#side-panel [data-panel='node']")
+    panel.wait_for(timeout=5_000)
+    assert panel.get_attribute("data-node") == worker
+    for agent in ("kubelet", "container-runtime", "kube-proxy"):
+        assert panel.locator(f"[data-process='{agent}']").count() == 1, agent
+
+
+def test_clicking_a_pod_opens_its_containers_and_volumes(page: Any, server: Server) -> None:
+    open_map(page, server)
+    pod = users_pods(page)[0]
+    click_rect(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pod["uid"]))
+    panel = page.locator("#side-panel [data-panel='pod']")
+    panel.wait_for(timeout=5_000)
+    assert panel.get_attribute("data-pod") == f"default/{pod['name']}"
+    text = panel.inner_text()
+    assert "my-repo/users-application" in text
+    assert "Deployment" in text and "users-deployment" in text
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.getElementById('side-panel').dataset.open === '0'", timeout=5_000)
+
+
+def test_a_change_in_the_cluster_reaches_the_page_without_reload(page: Any, server: Server) -> None:
+    open_map(page, server)
+    page.evaluate("window.__sameDocument = true")
+    form = page.locator("#fake-controls form[data-action='scale']")
+    form.locator("input[name='replicas']").fill("5")
+    form.locator("button").click()
+    page.wait_for_function(
+        f"[...window.clusterviz.state.pods.values()].filter(p => ({USERS})(p.name) && p.statusClass === 'running').length === 5",
+        timeout=20_000,
+    )
+    assert page.evaluate("window.__sameDocument") is True, "the page was not reloaded"
+    for pod in users_pods(page):
+        rect = page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pod["uid"])
+        assert rect is not None
+        assert pixel(page, rect) == RUNNING
+
+
+def test_filters_dim_what_does_not_match_and_live_in_the_url(page: Any, server: Server) -> None:
+    open_map(page, server, "?ns=default")
+    assert page.locator("#filter-ns").input_value() == "default"
+    page.locator("#filter-selector").fill("app=users")
+    page.locator("#filter-selector").press("Enter")
+    page.wait_for_function("location.search.includes('selector=app%3Dusers')", timeout=5_000)
+    assert "Filter matches 2 pods" in page.locator("#map-summary").inner_text()
+    matching = users_pods(page)[0]
+    other = page.evaluate(
+        "[...window.clusterviz.state.pods.values()].find(p => p.namespace === 'kube-system' && p.node && p.status === 'Running')"
+    )
+    assert pixel(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", matching["uid"])) == RUNNING
+    assert pixel(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", other["uid"])) != RUNNING
+
+    page.reload()
+    page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
+    assert page.locator("#filter-selector").input_value() == "app=users", "a bookmarked filter comes back"
+    page.wait_for_function("document.getElementById('map-summary').textContent.includes('Filter matches 2 pods')")
+
+
+def test_grouping_by_zone_is_kept_in_the_url(page: Any, server: Server) -> None:
+    open_map(page, server, "?group=topology.kubernetes.io/zone")
+    assert page.locator("#filter-group").input_value() == "topology.kubernetes.io/zone"
+    page.locator("#filter-group").fill("")
+    page.locator("#filter-group").press("Enter")
+    page.wait_for_function("!location.search.includes('group=')", timeout=5_000)
+
+
+def test_the_indicator_says_when_the_stream_stops_and_recovers(page: Any, server: Server) -> None:
+    open_map(page, server)
+    server.stop()
+    page.wait_for_function("window.clusterviz.indicator() !== 'live'", timeout=20_000)
+    assert page.locator("#live-indicator").get_attribute("data-state") in ("reconnecting", "stale")
+    server.start()
+    page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=30_000)
+    assert len(users_pods(page)) == 2
+
+
+def test_hostile_cluster_text_stays_text(page: Any, server: Server) -> None:
+    open_map(page, server)
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    page.evaluate(
+        """h => {
+            const s = window.clusterviz.state;
+            const node = [...s.nodes.values()].find(n => !n.controlPlane);
+            window.clusterviz.applyDelta({type: 'delta', cluster: 'demo', seq: s.seq + 1, revision: s.revision + 1,
+              at: s.at, source: s.source, nodes: {upsert: [], remove: []},
+              pods: {upsert: [{...[...s.pods.values()][0], uid: 'hostile', name: h, namespace: h,
+                               node: node.name, labels: {[h]: h}, message: h}], remove: []}});
+        }""",
+        hostile,
+    )
+    page.locator("#filter-ns").select_option(hostile)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_screenshot_for_the_readme(page: Any, server: Server) -> None:
+    """Keeps README's picture honest: it is this page, taken by this test (copied by hand when it changes)."""
+    open_map(page, server)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "screenshot.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    shutil.copyfile(path, ARTIFACTS / "screenshot-latest.png")

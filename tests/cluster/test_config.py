@@ -1,0 +1,194 @@
+"""Bad configuration: each case is a clear ClusterConfigError or a status "error" with a readable reason.
+
+Credentials never appear in a message, a status, the health counters or the logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clusterviz.kube import ClusterConfigError, KubeSource, load_cluster
+from tests.cluster.support import Driver, LocalCluster
+
+TOKEN = "clusterviz-test-token-6f1c2d9e"
+
+
+def _kubeconfig(path: Path, **overrides: Any) -> Path:
+    doc: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:6443"}}],
+        "users": [{"name": "u", "user": {"token": TOKEN}}],
+        "contexts": [
+            {"name": "alpha", "context": {"cluster": "c", "user": "u"}},
+            {"name": "beta", "context": {"cluster": "c", "user": "u"}},
+        ],
+        "current-context": "alpha",
+    }
+    doc.update(overrides)
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _config_error(*args: Any, **kwargs: Any) -> str:
+    with pytest.raises(ClusterConfigError) as caught:
+        load_cluster(*args, **kwargs)
+    message = str(caught.value)
+    assert TOKEN not in message
+    return message
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# -- caught before talking to any server -------------------------------------------------------------------
+
+
+def test_a_missing_kubeconfig_says_which_file(tmp_path: Path) -> None:
+    assert _config_error(str(tmp_path / "nope.yaml")) == f"kubeconfig {tmp_path / 'nope.yaml'} does not exist"
+
+
+def test_a_garbage_kubeconfig_is_not_valid_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "garbage"
+    path.write_text(f"clusters: [\n  token: {TOKEN}\n  ::: {{")
+    assert "is not valid YAML (line" in _config_error(str(path))
+    path.write_text("- just\n- a list\n")
+    assert "is not a kubeconfig" in _config_error(str(path))
+
+
+def test_an_unknown_context_lists_the_available_ones(tmp_path: Path) -> None:
+    message = _config_error(str(_kubeconfig(tmp_path / "kc")), "gamma")
+    assert message == f"context 'gamma' is not in kubeconfig {tmp_path / 'kc'}; available: alpha, beta"
+
+
+def test_no_current_context_asks_to_choose(tmp_path: Path) -> None:
+    path = _kubeconfig(tmp_path / "kc", **{"current-context": ""})
+    assert "has no current-context; choose one of: alpha, beta" in _config_error(str(path))
+    assert load_cluster(str(path), "beta").configuration.host == "https://127.0.0.1:6443"
+
+
+def test_a_broken_user_entry_is_reported_without_its_secrets(tmp_path: Path) -> None:
+    users = [{"name": "u", "user": {"token": TOKEN, "client-certificate-data": TOKEN, "client-key-data": TOKEN}}]
+    message = _config_error(str(_kubeconfig(tmp_path / "kc", users=users)))
+    assert message.startswith(f"kubeconfig {tmp_path / 'kc'}, context 'alpha': ")
+
+
+def test_in_cluster_outside_a_pod_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    assert _config_error(in_cluster=True).startswith("in-cluster configuration unavailable")
+
+
+# -- seen only at runtime: status "error", retried with backoff, never raised -----------------------------
+
+
+def _watch_until_error(source: KubeSource, timeout: float = 15.0) -> Driver:
+    started = time.monotonic()
+    driver = Driver(source).start()
+    assert time.monotonic() - started < source.start_timeout + 2, "start() returns within its bound"
+    driver.wait_for("status error", lambda s: s.source["state"] == "error", timeout)
+    return driver
+
+
+def _assert_no_credentials(driver: Driver, caplog: pytest.LogCaptureFixture, *secrets: str) -> None:
+    exposed = json.dumps([driver.source.status(), driver.source.health(), driver.states]) + caplog.text
+    for secret in secrets:
+        assert secret not in exposed
+
+
+def test_an_unreachable_server_is_an_error_and_start_still_returns(
+    tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path = _kubeconfig(
+        tmp_path / "kc", clusters=[{"name": "c", "cluster": {"server": f"https://127.0.0.1:{_free_port()}"}}]
+    )
+    source = sources("down", load_cluster(str(path)), start_timeout=3.0)
+    driver = _watch_until_error(source)
+    assert driver.first is not None and dict(driver.first.objects) == {}
+    reason = source.status()["reason"]
+    assert "connection refused, retrying in" in reason, reason
+    assert source.poll(1.0) == []  # nothing to deliver, and nothing raised
+    assert source.health()["reflectors"]["Pod"]["errors"] >= 1
+    _assert_no_credentials(driver, caplog, TOKEN)
+
+
+def test_a_wrong_certificate_authority_is_an_error(
+    cluster: LocalCluster, tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=someone-else",
+            "-keyout",
+            str(tmp_path / "other.key"),
+            "-out",
+            str(tmp_path / "other.crt"),
+            "-days",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    ca_data = base64.b64encode((tmp_path / "other.crt").read_bytes()).decode()
+    path = cluster.kubeconfig_variant(tmp_path / "kc", ca_data=ca_data)
+    driver = _watch_until_error(sources("bad-ca", load_cluster(str(path)), start_timeout=3.0))
+    reason = driver.source.status()["reason"]
+    assert "TLS: the server's certificate is not trusted" in reason, reason
+    key_data = yaml.safe_load(path.read_text())["users"][0]["user"]["client-key-data"]
+    _assert_no_credentials(driver, caplog, key_data, key_data[:40])
+
+
+def test_an_invalid_token_is_unauthorized(
+    cluster: LocalCluster, tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    path = cluster.kubeconfig_variant(tmp_path / "kc", user={"token": TOKEN})
+    driver = _watch_until_error(sources("bad-token", load_cluster(str(path)), start_timeout=3.0))
+    reason = driver.source.status()["reason"]
+    assert "unauthorized (401): the credentials were rejected or have expired" in reason, reason
+    _assert_no_credentials(driver, caplog, TOKEN)
+
+
+def test_missing_rbac_is_forbidden_naming_what_cannot_be_listed(
+    cluster: LocalCluster, tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 600}}
+    token = cluster.rest().ok("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", request)
+    token = token["status"]["token"]
+    path = cluster.kubeconfig_variant(tmp_path / "kc", user={"token": token})
+    driver = _watch_until_error(sources("no-rbac", load_cluster(str(path)), start_timeout=3.0))
+    reflectors = driver.source.health()["reflectors"]
+    assert reflectors["Pod"]["lastError"] == "forbidden: cannot list pods (RBAC)"
+    assert reflectors["Lease/kube-node-lease"]["lastError"] == "forbidden: cannot list leases in kube-node-lease (RBAC)"
+    assert "forbidden: cannot list" in driver.source.status()["reason"]
+    # /readyz is public (system:public-info-viewer): the probe still reports the API server ready.
+    driver.wait_for(
+        "readyz evidence",
+        lambda s: any(
+            "/readyz: ready" in e for p in s.control_plane if p["name"] == "kube-apiserver" for e in p["evidence"]
+        ),
+    )
+    _assert_no_credentials(driver, caplog, token, token[-40:])
