@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -30,7 +30,7 @@ Publish = Callable[[str], Awaitable[None]]
 class Relisted:
     """A source listed everything afresh (first sync, or recovery from 410 Gone): replace the model."""
 
-    objects: Mapping[str, list[RawObject]]
+    objects: Mapping[str, Iterable[RawObject]]  # each iterable is consumed once, before the next poll
 
 
 @dataclass(frozen=True, slots=True)

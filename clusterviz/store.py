@@ -165,7 +165,7 @@ class ClusterStore:
             self._marks.control_plane = True
             self.revision += 1
 
-    def load(self, objects: Mapping[str, list[RawObject]], now: float) -> None:
+    def load(self, objects: Mapping[str, Iterable[RawObject]], now: float) -> None:
         """Replace the whole model with a fresh list (first sync or relist), marking only what differs."""
         self.now = now
         present: dict[str, set[tuple[str, str]]] = {}

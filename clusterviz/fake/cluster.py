@@ -176,6 +176,14 @@ class FakeCluster:
         with _gc_paused():
             return [table[key].to_api() for key in sorted(table)], str(self._rv)
 
+    def iter_list(self, kind: str) -> tuple[Iterator[RawObject], str]:
+        """Like list(), rendering one object at a time (150k pods without holding 150k dicts at once).
+
+        Consume the iterator before the next advance() or scripting call: objects render when reached."""
+        table = self._table(kind)
+        records = [table[key] for key in sorted(table)]
+        return (rec.to_api() for rec in records), str(self._rv)
+
     def list_all(self) -> tuple[dict[str, Items], str]:
         return {kind: self.list(kind)[0] for kind in KINDS}, str(self._rv)
 
@@ -913,7 +921,15 @@ class FakeCluster:
             self._scale_rs(new, dep.replicas, dep)
         else:
             self._roll(dep, new, olds)
+        self._prune_history(dep, new)
         self._deployment_status(dep, new)
+
+    def _prune_history(self, dep: DeploymentRec, new: ReplicaSetRec) -> None:
+        """revisionHistoryLimit 10: the oldest idle ReplicaSets beyond ten are deleted."""
+        idle = [rs for rs in dep.replica_sets if rs is not new and rs.replicas == 0 and not rs.pods]
+        for rs in sorted(idle, key=lambda r: r.revision)[:max(len(idle) - 10, 0)]:
+            dep.replica_sets.remove(rs)
+            self._emit("DELETED", rs)
 
     def _roll(self, dep: DeploymentRec, new: ReplicaSetRec, olds: builtins.list[ReplicaSetRec]) -> None:
         """The RollingUpdate strategy (maxSurge 25 %, maxUnavailable 25 %), as the deployment controller."""

@@ -146,10 +146,10 @@ for _workload in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job")
 def _pick(value: Any, shape: Shape) -> Any:
     if shape is True:
         return value
+    if isinstance(value, list):  # shapes apply to each element of a list
+        return [_pick(item, shape) for item in value]
     if callable(shape):
         return shape(value)
-    if isinstance(value, list):
-        return [_pick(item, shape) for item in value]
     if not isinstance(value, dict) or not isinstance(shape, Mapping):
         return None
     out: dict[str, Any] = {}

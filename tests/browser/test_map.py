@@ -34,7 +34,8 @@ def pixel(page: Any, rect: dict[str, float]) -> tuple[int, int, int]:
         """([x, y]) => {
             const c = document.getElementById('cluster-canvas');
             const k = c.width / c.getBoundingClientRect().width;
-            return Array.from(c.getContext('2d').getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data.slice(0, 3));
+            const data = c.getContext('2d').getImageData(Math.floor(x * k), Math.floor(y * k), 1, 1).data;
+            return Array.from(data.slice(0, 3));
         }""",
         [rect["x"] + rect["w"] / 2, rect["y"] + rect["h"] / 2],
     )
@@ -95,7 +96,8 @@ def test_a_change_in_the_cluster_reaches_the_page_without_reload(page: Any, serv
     form.locator("input[name='replicas']").fill("5")
     form.locator("button").click()
     page.wait_for_function(
-        f"[...window.clusterviz.state.pods.values()].filter(p => ({USERS})(p.name) && p.statusClass === 'running').length === 5",
+        "[...window.clusterviz.state.pods.values()]"
+        f".filter(p => ({USERS})(p.name) && p.statusClass === 'running').length === 5",
         timeout=20_000,
     )
     assert page.evaluate("window.__sameDocument") is True, "the page was not reloaded"
@@ -114,7 +116,8 @@ def test_filters_dim_what_does_not_match_and_live_in_the_url(page: Any, server: 
     assert "Filter matches 2 pods" in page.locator("#map-summary").inner_text()
     matching = users_pods(page)[0]
     other = page.evaluate(
-        "[...window.clusterviz.state.pods.values()].find(p => p.namespace === 'kube-system' && p.node && p.status === 'Running')"
+        "[...window.clusterviz.state.pods.values()]"
+        ".find(p => p.namespace === 'kube-system' && p.node && p.statusClass === 'running')"
     )
     assert pixel(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", matching["uid"])) == RUNNING
     assert pixel(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", other["uid"])) != RUNNING

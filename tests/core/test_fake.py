@@ -591,6 +591,8 @@ def test_list_returns_deep_copies_in_api_order() -> None:
     assert all(x["spec"]["containers"][0]["image"] != "mutated" for x in again)
     keys = [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in again]
     assert keys == sorted(keys)
+    streamed, rv3 = c.iter_list("Pod")
+    assert rv3 == rv and list(streamed) == again
     everything, _ = c.list_all()
     assert list(everything) == list(KINDS)
     with pytest.raises(ValueError):
