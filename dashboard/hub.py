@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -28,11 +29,27 @@ def group_name(cluster: str) -> str:
     return f"cluster.{cluster}"
 
 
+Listener = Callable[[str, str], Awaitable[None]]
+"""Called with (cluster, message text) for every message a runtime publishes (e.g. the history recorder)."""
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    """Receive every published message of every cluster, in this process, after the browsers got it."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def _publisher(cluster: str) -> Publish:
     async def publish(text: str) -> None:
         layer = get_channel_layer()
         if layer is not None:
             await layer.group_send(group_name(cluster), {"type": "cluster.message", "text": text})
+        for listener in list(_listeners):
+            try:
+                await listener(cluster, text)
+            except Exception:
+                log.exception("cluster %s: a listener failed", cluster)
 
     return publish
 

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from clusterviz.kube import ClusterConfigError, KubeSource, load_cluster
+from clusterviz.store import ClusterStore
 from tests.cluster.support import Driver, LocalCluster
 
 TOKEN = "clusterviz-test-token-6f1c2d9e"
@@ -175,20 +176,41 @@ def test_missing_rbac_is_forbidden_naming_what_cannot_be_listed(
     cluster: LocalCluster, tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    rest = cluster.rest()
     request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 600}}
-    token = cluster.rest().ok("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", request)
-    token = token["status"]["token"]
+    token = rest.ok("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", request)["status"]["token"]
     path = cluster.kubeconfig_variant(tmp_path / "kc", user={"token": token})
-    driver = _watch_until_error(sources("no-rbac", load_cluster(str(path)), start_timeout=3.0))
+    source = sources("no-rbac", load_cluster(str(path)), start_timeout=3.0, evidence_interval=0.5)
+    driver = _watch_until_error(source)
     reflectors = driver.source.health()["reflectors"]
     assert reflectors["Pod"]["lastError"] == "forbidden: cannot list pods (RBAC)"
     assert reflectors["Lease/kube-node-lease"]["lastError"] == "forbidden: cannot list leases in kube-node-lease (RBAC)"
     assert "forbidden: cannot list" in driver.source.status()["reason"]
-    # /readyz is public (system:public-info-viewer): the probe still reports the API server ready.
-    driver.wait_for(
-        "readyz evidence",
-        lambda s: any(
-            "/readyz: ready" in e for p in s.control_plane if p["name"] == "kube-apiserver" for e in p["evidence"]
-        ),
-    )
+
+    # /readyz is public here (system:public-info-viewer, system:discovery): the probe sees the API server ready.
+    driver.wait_for("readyz evidence", lambda s: "/readyz: ready" in " ".join(_evidence(s, "kube-apiserver")))
+    # Managed clusters often forbid it: then the evidence is "unknown", which is no error.
+    bindings = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"
+    saved = [rest.ok("GET", f"{bindings}/{name}") for name in ("system:public-info-viewer", "system:discovery")]
+    try:
+        for binding in saved:
+            rest.ok("DELETE", f"{bindings}/{binding['metadata']['name']}")
+        driver.wait_for(
+            "readyz forbidden",
+            lambda s: "/readyz not readable: forbidden (RBAC)" in " ".join(_evidence(s, "kube-apiserver")),
+        )
+        assert _health_of(driver.store, "kube-apiserver") == "unknown"
+    finally:
+        for binding in saved:
+            meta = binding["metadata"]
+            binding["metadata"] = {"name": meta["name"], "labels": meta.get("labels", {})}
+            rest.call("POST", bindings, binding)
     _assert_no_credentials(driver, caplog, token, token[-40:])
+
+
+def _evidence(store: ClusterStore, name: str) -> list[str]:
+    return [e for p in store.control_plane if p["name"] == name for e in p["evidence"]]
+
+
+def _health_of(store: ClusterStore, name: str) -> str:
+    return next(p["health"] for p in store.control_plane if p["name"] == name)

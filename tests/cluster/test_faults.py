@@ -125,15 +125,17 @@ def test_a_stalled_connection_is_detected_by_the_read_timeout(
 
     proxy.stall()  # connections stay open, but not a byte moves: without a read timeout this hangs forever
     started = time.monotonic()
-    driver.wait_for("stall detected", lambda s: s.source["state"] == "error", timeout=15)
+    pods = driver.wait_for(
+        "pod watch stall detected",
+        lambda s: (r := _reflector(driver, "Pod"))["idleTimeouts"] >= 1 and r["state"] == "error" and r,
+        timeout=15,
+    )
     assert time.monotonic() - started < 10
-    reason = driver.source.status()["reason"]
-    assert "timed out" in reason, reason
+    assert "timed out" in pods["reason"], pods
+    assert driver.source.status()["state"] == "error"
     rest = cluster.rest()
     rest.ok("POST", "/api/v1/namespaces/default/pods", bound_pod("during-stall", "kwok-node-1"))
     try:
-        assert _reflector(driver, "Pod")["idleTimeouts"] >= 1
-
         proxy.resume()
         driver.wait_for("pod created during the stall arrives", lambda s: _running(s, "default", "during-stall"))
         driver.wait_for("status live", lambda s: s.source["state"] == "live")
