@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Literal
 
+from clusterviz.clock import Clock, SystemClock
 from clusterviz.events import KINDS, WatchEvent
 from clusterviz.fake import FakeCluster
 from clusterviz.live import Change, Relisted
@@ -65,3 +67,27 @@ class FakeSource:
     def stop(self) -> None:
         with self._guard:
             self._scripts.clear()
+
+
+class BrokenSource:
+    """A cluster that cannot be watched at all (e.g. a broken kubeconfig): it shows the error, nothing else."""
+
+    def __init__(self, kind: Literal["fake", "kubernetes", "replay"], reason: str, now: Clock | None = None) -> None:
+        self.kind: Literal["fake", "kubernetes", "replay"] = kind
+        self.reason = reason
+        self.clock: Clock = now or SystemClock()
+
+    def start(self) -> Relisted:
+        return Relisted({})
+
+    def poll(self, elapsed: float) -> list[Change]:
+        return []
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def status(self) -> SourceStatus:
+        return {"kind": self.kind, "state": "error", "reason": self.reason, "lastEventAt": None, "resourceVersion": ""}
+
+    def stop(self) -> None:
+        pass

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import time
 from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from clusterviz.clock import ManualClock
-from clusterviz.fake import FakeCluster
 from clusterviz.live import ClusterRuntime, Publish
-from clusterviz.sources import FakeSource
+from dashboard.clusters import ClusterSpec, build_source, from_environment
 
 log = logging.getLogger(__name__)
-CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 
 
 class UnknownCluster(LookupError):
@@ -54,44 +49,35 @@ def _publisher(cluster: str) -> Publish:
     return publish
 
 
-def _fake_runtime() -> ClusterRuntime:
-    conf = settings.CLUSTERVIZ_FAKE
-    # The simulation's clock starts at the wall clock so the map's times read naturally; from there it moves
-    # only as the runtime advances it, so the simulation itself stays deterministic.
-    cluster = FakeCluster(
-        seed=conf["seed"],
-        clock=ManualClock(start=time.time()),
-        workers=conf["workers"],
-        pods_per_node=conf["pods_per_node"],
-        scenario=conf["scenario"],
-    )
-    source = FakeSource(cluster, speed=conf["speed"])
-    return ClusterRuntime(
-        conf["name"],
-        source,
-        _publisher(conf["name"]),
-        tick=settings.CLUSTERVIZ_TICK,
-        heartbeat=settings.CLUSTERVIZ_HEARTBEAT,
-    )
-
-
 class Hub:
     """Creates runtimes on first use and runs each on the event loop that first asked for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, specs: list[ClusterSpec] | None = None) -> None:
+        self._specs = {s.name: s for s in (specs if specs is not None else from_environment(settings.CLUSTERVIZ_FAKE))}
         self._runtimes: dict[str, ClusterRuntime] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Future[None]] = {}
 
     def names(self) -> list[str]:
-        return [settings.CLUSTERVIZ_FAKE["name"]]
+        return list(self._specs)
 
     def runtime(self, name: str) -> ClusterRuntime:
-        if name not in self.names():
+        spec = self._specs.get(name)
+        if spec is None:
             raise UnknownCluster(name)
         if name not in self._runtimes:
-            self._runtimes[name] = _fake_runtime()
+            self._runtimes[name] = ClusterRuntime(
+                name,
+                build_source(spec),
+                _publisher(name),
+                tick=settings.CLUSTERVIZ_TICK,
+                heartbeat=settings.CLUSTERVIZ_HEARTBEAT,
+            )
         return self._runtimes[name]
+
+    def runtimes(self) -> list[ClusterRuntime]:
+        """The runtimes created so far (clusters nobody has looked at yet have none)."""
+        return list(self._runtimes.values())
 
     async def running(self, name: str) -> ClusterRuntime:
         """The cluster's runtime, started (first list loaded) and ticking on this loop."""
@@ -108,6 +94,8 @@ class Hub:
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
+        for runtime in self._runtimes.values():
+            await asyncio.to_thread(runtime.source.stop)
 
 
 hub = Hub()
