@@ -46,8 +46,7 @@ fi
 
 mkdir -p "$BIN_DIR"
 # One build at a time per cache directory (parallel test jobs may all call build.sh).
-exec 9>"$BIN_DIR/.lock"
-flock 9
+if command -v flock >/dev/null; then exec 9>"$BIN_DIR/.lock"; flock 9; fi
 if all_present; then echo "$BIN_DIR"; exit 0; fi
 
 PFLAG=()
