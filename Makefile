@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint test-core test-dashboard test-browser bench venv clean
+.PHONY: run test lint test-core test-dashboard test-browser test-cluster cluster bench venv clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test-dashboard: venv
 
 test-browser: venv
 	$(BIN)/pytest -q tests/browser
+
+cluster:
+	deploy/testcluster/cluster.sh $(CURDIR)/var/testcluster
 
 bench: venv
 	$(BIN)/python bench/run.py
