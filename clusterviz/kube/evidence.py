@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import orjson
 
-from clusterviz.kube.http import ApiError, describe_error, get, request
+from clusterviz.kube.http import ApiError, describe_error, finish, get, request
 from clusterviz.live import ControlPlaneEvidence
 
 __all__ = ["ControlPlaneProbe", "parse_readyz", "version_evidence"]
@@ -137,14 +137,14 @@ class ControlPlaneProbe:
         try:
             response = request(self._api, "/readyz", [("verbose", "true")], self.timeout)
             try:
-                text = response.read(256 * 1024).decode("utf-8", "replace")
+                text = response.read().decode("utf-8", "replace")  # a few kB: the list of checks
             finally:
-                response.release_conn()
+                finish(response, complete=True)
         except Exception as error:
             return self._unreachable(error)
         self._note_error("")
         if response.status in (401, 403, 404):  # normal on managed clusters: nothing to conclude
-            cause = describe_error(ApiError(response.status, response.reason or "", ""), "get", "/readyz")
+            cause = describe_error(ApiError(response.status, response.reason or "", ""))
             return {
                 APISERVER: [("unknown", f"/readyz not readable: {cause}")],
                 ETCD: [("unknown", "etcd health not observable: /readyz not readable")],
@@ -160,9 +160,9 @@ class ControlPlaneProbe:
         try:
             response = get(self._api, "/version", [], self.timeout)
             try:
-                return version_evidence(orjson.loads(response.read(64 * 1024)))
+                return version_evidence(orjson.loads(response.read()))
             finally:
-                response.release_conn()
+                finish(response, complete=True)
         except Exception:
             return []
 

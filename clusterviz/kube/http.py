@@ -26,7 +26,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-__all__ = ["ApiError", "Timeout", "describe_error", "get", "get_json", "interrupt", "request", "scrub"]
+__all__ = ["ApiError", "Timeout", "describe_error", "finish", "get", "get_json", "interrupt", "request", "scrub"]
 
 Timeout = tuple[float, float]
 """(connect, read) seconds: the read timeout bounds every wait for bytes, so a half-open connection is seen."""
@@ -101,7 +101,7 @@ def get(api_client: Any, path: str, query: list[tuple[str, str]], timeout: Timeo
     try:
         data = response.read(_ERROR_BODY_LIMIT)
     finally:
-        response.release_conn()
+        finish(response, complete=False)
     raise _error_of(response, data)
 
 
@@ -111,6 +111,14 @@ def get_json(api_client: Any, path: str, query: list[tuple[str, str]], timeout: 
         return orjson.loads(response.data)
     finally:
         response.release_conn()
+
+
+def finish(response: urllib3.BaseHTTPResponse, *, complete: bool) -> None:
+    """Give the connection back: reusable when the body was read to its end, otherwise closed first, so
+    that no unread rest of a response can ever be taken for the start of the next one."""
+    if not complete:
+        response.close()
+    response.release_conn()
 
 
 def interrupt(response: urllib3.BaseHTTPResponse | None) -> None:

@@ -29,7 +29,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from clusterviz.clock import Clock
 from clusterviz.events import RawObject, WatchEvent
-from clusterviz.kube.http import ApiError, Timeout, describe_error, get, get_json, interrupt
+from clusterviz.kube.http import ApiError, Timeout, describe_error, finish, get, get_json, interrupt
 from clusterviz.kube.slim import slim
 
 __all__ = [
@@ -270,8 +270,8 @@ class Reflector:
                 self._cycle()
         except _Stopped:
             pass
-        except BaseException:  # a bug: say so loudly rather than let the watch die silently
-            log.exception("%s reflector ended unexpectedly", self.resource.label)
+        except BaseException:  # _cycle handles every Exception: this is SystemExit and the like
+            log.exception("%s reflector ended", self.resource.label)
             self._update(state="error", reason=f"{self.resource.label}: watcher crashed (see logs)")
             return
         self._update(state="stale", reason="stopped")
@@ -298,7 +298,7 @@ class Reflector:
         self._gone_streak += 1
         with self._lock:
             self._health.relists += 1
-        reason = f"{self.resource.label} watch: {relist.why}, listing again"
+        reason = f"{self.resource.label}: {relist.why}, listing again"
         self._update(state="stale", reason=reason)
         log.info("%s", reason)
         if relist.delay or self._gone_streak > 1:  # a fresh list that is at once too old again: slow down
@@ -402,9 +402,11 @@ class Reflector:
             self._health.state = "live"
             self._health.reason = ""
         self._backoff.healthy(time.monotonic())
+        complete = False
         try:
             for line in _lines(response):
                 self._on_line(line)
+            complete = True
         except ReadTimeoutError:
             if self._stopping.is_set():
                 raise _Stopped from None
@@ -420,7 +422,7 @@ class Reflector:
         finally:
             with self._lock:
                 self._response = None
-            response.release_conn()
+            finish(response, complete=complete)
         self._check_stopping()
 
     def _check_stopping(self) -> None:
@@ -429,9 +431,9 @@ class Reflector:
 
     def _raise_if_unwatchable(self, error: ApiError) -> None:
         if error.gone:
-            raise _Relist("resourceVersion expired (410 Gone)", delay=False) from error
+            raise _Relist("watch resourceVersion expired (410 Gone)", delay=False) from error
         if error.too_large_resource_version:
-            raise _Relist("resourceVersion too large for the server's cache", delay=True) from error
+            raise _Relist("watch resourceVersion too large for the server's cache", delay=True) from error
 
     def _on_line(self, line: bytes) -> None:
         event = orjson.loads(line)

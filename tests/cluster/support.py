@@ -127,7 +127,10 @@ class Rest:
         )
         response = self.api.call_api(*request, _request_timeout=(5, 30))
         data = response.response.data
-        return response.status, (json.loads(data) if data else None)
+        try:
+            return response.status, (json.loads(data) if data else None)
+        except json.JSONDecodeError:
+            return response.status, data.decode("utf-8", "replace")
 
     def ok(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         status, data = self.call(method, path, body, **kwargs)

@@ -64,8 +64,7 @@ def test_it_recovers_from_an_apiserver_restart(
 
     driver.wait_for("status live again", lambda s: s.source["state"] == "live", timeout=45)
     during = driver.states[seen_before:]
-    assert any(state in ("stale", "error") for state, _ in during), during
-    assert any("kube-apiserver" not in reason and reason for _, reason in during), during
+    assert any(state in ("stale", "error") and reason for state, reason in during), during
     driver.wait_for("scaled to 1", lambda s: sum(p["labels"].get("app") == "web" for p in s.snapshot()["pods"]) == 1)
     driver.wait_equal_to_api(rest)
     pods = _reflector(driver, "Pod")
@@ -118,16 +117,20 @@ def test_a_stalled_connection_is_detected_by_the_read_timeout(
 ) -> None:
     proxy = proxy_to(cluster)
     kubeconfig = cluster.kubeconfig_variant(tmp_path / "proxied", server=proxy.url)
-    settings = ReflectorSettings(watch_read_timeout=2.0, connect_timeout=2.0, backoff_cap=2.0)
+    settings = ReflectorSettings(watch_read_timeout=3.0, connect_timeout=2.0, backoff_cap=2.0)
     source = sources("stall", load_cluster(str(kubeconfig)), kinds=("Node", "Pod"), settings=settings)
     driver = Driver(source).start()
     driver.wait_for("live", lambda s: s.source["state"] == "live")
+    # Stall right after a pod watch opened, so it is an open watch that goes silent.
+    opened = _reflector(driver, "Pod")["watchRestarts"]
+    driver.wait_for("a pod watch opened", lambda s: _reflector(driver, "Pod")["watchRestarts"] > opened)
+    idle = _reflector(driver, "Pod")["idleTimeouts"]
 
     proxy.stall()  # connections stay open, but not a byte moves: without a read timeout this hangs forever
     started = time.monotonic()
     pods = driver.wait_for(
         "pod watch stall detected",
-        lambda s: (r := _reflector(driver, "Pod"))["idleTimeouts"] >= 1 and r["state"] == "error" and r,
+        lambda s: (r := _reflector(driver, "Pod"))["idleTimeouts"] > idle and r["state"] == "error" and r,
         timeout=15,
     )
     assert time.monotonic() - started < 10
