@@ -51,7 +51,11 @@ async def test_a_broken_cluster_shows_its_error_and_the_others_still_work(
 ) -> None:
     kubeconfig = tmp_path / "config"
     kubeconfig.write_text("this: [is not: a kubeconfig")
-    env = {"CLUSTERVIZ_KUBECONFIG": str(kubeconfig), "CLUSTERVIZ_CLUSTER_NAME": "broken", "CLUSTERVIZ_FAKE_ENABLED": "1"}
+    env = {
+        "CLUSTERVIZ_KUBECONFIG": str(kubeconfig),
+        "CLUSTERVIZ_CLUSTER_NAME": "broken",
+        "CLUSTERVIZ_FAKE_ENABLED": "1",
+    }
     hub = hub_module.Hub(cluster_specs(env, FAKE))
     for module in ("dashboard.hub", "dashboard.views", "dashboard.consumers"):
         monkeypatch.setattr(f"{module}.hub", hub)
