@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from dashboard.access.websocket import WebsocketAccessMiddleware  # noqa: E402
 from dashboard.consumers import ClusterConsumer  # noqa: E402
 
 websocket_urlpatterns = [path("ws/clusters/<str:cluster>/", ClusterConsumer.as_asgi())]
@@ -19,6 +20,8 @@ websocket_urlpatterns = [path("ws/clusters/<str:cluster>/", ClusterConsumer.as_a
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(WebsocketAccessMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -42,15 +42,19 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "dashboard",
+    "dashboard.access",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "dashboard.access.csp.csp_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dashboard.access.middleware.access_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -83,7 +87,9 @@ DATABASES = {
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -92,6 +98,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LOGGING = {
     "version": 1,
@@ -113,5 +122,64 @@ CLUSTERVIZ_FAKE = {
     "scenario": envstr("CLUSTERVIZ_FAKE_SCENARIO", "demo"),
     "speed": envfloat("CLUSTERVIZ_FAKE_SPEED", "1"),
 }
+CLUSTERVIZ_ANONYMOUS_READ = envbool("CLUSTERVIZ_ANONYMOUS_READ")
+"""Let anyone read the dashboard without logging in. Off unless switched on (`make run` does, on the fake cluster)."""
+CLUSTERVIZ_CSP_REPORT_ONLY = envbool("CLUSTERVIZ_CSP_REPORT_ONLY")
+"""Report Content-Security-Policy violations instead of blocking them (browser tests: Playwright polls by eval)."""
 CLUSTERVIZ_FAKE_CONTROLS = envbool("CLUSTERVIZ_FAKE_CONTROLS", "True")
 """Show the buttons that script the fake cluster (break a node, scale, crash a pod). Fake clusters only."""
+
+# --- history: snapshots, timeline, export/import (dashboard/recorder.py) -------------------------------------
+CLUSTERVIZ_HISTORY = envbool("CLUSTERVIZ_HISTORY", "True")
+"""Record every cluster's history (checkpoints and the deltas between them) in the database."""
+CLUSTERVIZ_CHECKPOINT_SECONDS = envfloat("CLUSTERVIZ_CHECKPOINT_SECONDS", "600")
+"""Seconds of cluster time between full checkpoints (a gap in the stream also starts one)."""
+CLUSTERVIZ_HISTORY_FLUSH_SECONDS = envfloat("CLUSTERVIZ_HISTORY_FLUSH_SECONDS", "5")
+"""Seconds the recorder batches deltas before writing them as one change block."""
+CLUSTERVIZ_SAMPLE_SECONDS = envfloat("CLUSTERVIZ_SAMPLE_SECONDS", "60")
+"""Seconds of cluster time between chart samples (pods by status, nodes Ready, restarts, per-node requests)."""
+CLUSTERVIZ_RETENTION_HOURS = envfloat("CLUSTERVIZ_RETENTION_HOURS", "48")
+"""History older than this is deleted (checked every minute, in the recorder's thread)."""
+CLUSTERVIZ_RETENTION_MB = envint("CLUSTERVIZ_RETENTION_MB", "1024")
+"""Above this many MB of history, the oldest segments are deleted first."""
+CLUSTERVIZ_IMPORT_MAX_MB = envint("CLUSTERVIZ_IMPORT_MAX_MB", "512")
+"""Largest snapshot file (uncompressed) an import accepts."""
+
+
+def database_from_env() -> dict[str, object] | None:
+    """PostgreSQL (psycopg 3) from DATABASE_URL=postgresql://user:pass@host:port/db or POSTGRES_* variables."""
+    from urllib.parse import unquote, urlsplit
+
+    url = envstr("DATABASE_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise ValueError(f"DATABASE_URL: only postgresql:// is supported, not {parts.scheme}://")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "clusterviz",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 0,  # one connection per request/thread under ASGI
+        }
+    if envstr("POSTGRES_DB") or envstr("POSTGRES_HOST"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": envstr("POSTGRES_DB", "clusterviz"),
+            "USER": envstr("POSTGRES_USER", "clusterviz"),
+            "PASSWORD": envstr("POSTGRES_PASSWORD"),
+            "HOST": envstr("POSTGRES_HOST", "127.0.0.1"),
+            "PORT": envstr("POSTGRES_PORT", "5432"),
+            "CONN_MAX_AGE": 0,  # one connection per request/thread under ASGI
+        }
+    return None
+
+
+_postgres = database_from_env()
+if _postgres is not None:
+    DATABASES = {"default": _postgres}
+else:
+    # WAL: the recorder's writes never block the pages reading history
+    DATABASES["default"].setdefault("OPTIONS", {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})

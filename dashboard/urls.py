@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import views
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("clusters/<str:cluster>/fake/<str:action>", views.fake_control, name="fake-control"),
     path("api/v1/clusters", views.api_clusters, name="api-clusters"),
     path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),
+    path("", include("dashboard.access.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("wall/", include("dashboard.wall_urls")),
 ]

@@ -1553,6 +1553,7 @@
 
   // ---------------------------------------------------------------- live indicator
   let lastMsgAt = 0, wsOpen = false, nonLiveSince = 0;
+  let livePaused = false;          // replay (history.js): live messages are not applied until resumeLive()
   const live = $('live-indicator');
   function hhmmss(ms) {
     const d = new Date(ms);
@@ -1560,6 +1561,7 @@
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds());
   }
   function computeIndicator() {
+    if (livePaused) return { st: 'replay', text: 'replay — not live' };
     const now = Date.now();
     const connected = !cfg.wsPath || wsOpen;
     if (!connected) {
@@ -1608,7 +1610,7 @@
     return 'applied';
   }
   function resync(why) {
-    if (resyncing || !cfg.stateUrl) return;
+    if (resyncing || !cfg.stateUrl || livePaused) return;
     resyncing = true;
     stats.resyncs = (stats.resyncs || 0) + 1;
     stats.lastResync = why;
@@ -1616,6 +1618,7 @@
       .then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
       .then((st) => {
         resyncing = false;
+        if (livePaused) return;
         lastMsgAt = Date.now();
         const buf = buffered; buffered = [];
         applyStateInternal(st);
@@ -1639,6 +1642,7 @@
     sock.onmessage = (ev) => {
       if (ws !== sock) return;
       lastMsgAt = Date.now();
+      if (livePaused) return;
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === 'state') {
@@ -1796,6 +1800,10 @@
     zoom: (factor) => zoomAt(factor, cssW / 2, cssH / 2),
     closePanel,
     ready,
+    // replay (static/clusterviz/history.js): stop applying live messages, show any state, then go back
+    pauseLive: () => { livePaused = true; buffered = []; updateIndicator(); },
+    resumeLive: () => { livePaused = false; buffered = []; resyncing = false; resync('back to live'); updateIndicator(); },
+    isLive: () => !livePaused,
   };
 
   if (cfg.wsPath) connect();
