@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from clusterviz.events import RawObject, WatchEvent
 from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
-from clusterviz.processes import control_plane_processes, node_agents
+from clusterviz.processes import control_plane_processes, lease_freshness, node_agents
 from clusterviz.wire import (
     SUMMARY_FIELDS,
     ClusterState,
@@ -90,6 +90,7 @@ class ClusterStore:
         self._marks = _Marks()
         self._pending_nodes: dict[str, NodeView] = {}  # derived node views changed since the last delta
         self._pending_cp = False
+        self._composed_bucket: dict[str, str] = {}  # the node lease's freshness when the node view was made
         self._last_recheck = float("-inf")
 
     # -- the OwnerResolver protocol of clusterviz.mapping ---------------------------------------------------
@@ -325,6 +326,7 @@ class ClusterStore:
         if base is None:
             return
         self._nodes.pop(name, None)
+        self._composed_bucket.pop(name, None)
         self._marks.nodes.discard(name)
         self._marks.removed_nodes.add(name)
         if base["controlPlane"]:
@@ -351,10 +353,20 @@ class ClusterStore:
 
     # -- derived views -------------------------------------------------------------------------------------
 
+    def _lease_bucket(self, name: str) -> str:
+        lease = self._leases.get((NODE_LEASE_NAMESPACE, name))
+        return "none" if lease is None else lease_freshness(lease, self.now)
+
+    def _nodes_whose_lease_aged(self) -> list[str]:
+        """Nodes whose lease went from fresh to overdue (or further) with no event: the only views that time
+        alone changes. Recomposing all 5,000 nodes every few seconds instead stalled ticks for 0.4 s."""
+        return [name for name in self._node_base if self._lease_bucket(name) != self._composed_bucket.get(name)]
+
     def _compose_node(self, name: str) -> NodeView:
         base = self._node_base[name]
         agent_pods = [self._pods[uid] for uid in sorted(self._agent_pods_by_node.get(name, ()))]
         lease = self._leases.get((NODE_LEASE_NAMESPACE, name))
+        self._composed_bucket[name] = self._lease_bucket(name)
         view: NodeView = {**base, "requested": dict(self._requested.get(name, _zero()))}  # type: ignore[typeddict-item]
         view["agents"] = node_agents(view, agent_pods, lease, self.now)
         return view
@@ -377,7 +389,7 @@ class ClusterStore:
         """Recompute the marked nodes and the control plane, remembering what changed for the next delta."""
         marks = self._marks
         if self._recheck_due():
-            marks.nodes.update(self._node_base)
+            marks.nodes.update(self._nodes_whose_lease_aged())
             marks.control_plane = True
         for name in marks.nodes:
             if name not in self._node_base:

@@ -126,6 +126,9 @@ CLUSTERVIZ_ANONYMOUS_READ = envbool("CLUSTERVIZ_ANONYMOUS_READ")
 """Let anyone read the dashboard without logging in. Off unless switched on (`make run` does, on the fake cluster)."""
 CLUSTERVIZ_CSP_REPORT_ONLY = envbool("CLUSTERVIZ_CSP_REPORT_ONLY")
 """Report Content-Security-Policy violations instead of blocking them (browser tests: Playwright polls by eval)."""
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = envint("CLUSTERVIZ_WS_MAX_MESSAGE_MB", "512") * 1024 * 1024
+"""The websocket sends the full state as its first message: 80 MB at 150,000 pods (daphne's default cap is 1 MiB).
+Daphne applies the same cap to what clients send, which the map never does; incoming frames stay at 1 MiB."""
 CLUSTERVIZ_FAKE_CONTROLS = envbool("CLUSTERVIZ_FAKE_CONTROLS", "True")
 """Show the buttons that script the fake cluster (break a node, scale, crash a pod). Fake clusters only."""
 

@@ -1638,7 +1638,10 @@
     let sock;
     try { sock = new WebSocket(proto + '//' + location.host + cfg.wsPath); } catch (e) { scheduleReconnect(); return; }
     ws = sock;
-    sock.onopen = () => { wsOpen = true; backoff = 500; updateIndicator(); };
+    let sockGotState = false;
+    // The backoff resets on a state, not on open: a server that accepts and then drops the socket
+    // (e.g. a message over its size limit) must not be hammered at the shortest interval.
+    sock.onopen = () => { wsOpen = true; updateIndicator(); };
     sock.onmessage = (ev) => {
       if (ws !== sock) return;
       lastMsgAt = Date.now();
@@ -1646,6 +1649,8 @@
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === 'state') {
+        sockGotState = true;
+        backoff = 500;
         clearTimeout(firstStateTimer);
         resyncing = false;
         handleState(msg);
@@ -1661,6 +1666,8 @@
       if (ws !== sock) return;
       wsOpen = false; ws = null;
       updateIndicator();
+      // A socket that closed before its state could not deliver it: load the state over HTTP meanwhile.
+      if (!sockGotState && !livePaused) resync('websocket closed before sending the state');
       scheduleReconnect();
     };
     sock.onerror = () => { /* close follows */ };

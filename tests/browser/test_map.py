@@ -174,3 +174,18 @@ def test_screenshot_for_the_readme(page: Any, server: Server) -> None:
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
     shutil.copyfile(path, ARTIFACTS / "screenshot-latest.png")
+
+
+def test_a_state_larger_than_a_mebibyte_reaches_the_page(page: Any, tmp_path: Any) -> None:
+    """Daphne caps websocket messages at 1 MiB by default; the first message is the whole state."""
+    server = Server(tmp_path, CLUSTERVIZ_FAKE_WORKERS="100", CLUSTERVIZ_FAKE_PODS_PER_NODE="30")
+    server.start()
+    try:
+        frames: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
+        open_map(page, server)
+        assert page.evaluate("window.clusterviz.state.pods.size") > 3000
+        assert frames and max(frames) > 1024 * 1024, "the state came whole over the websocket"
+        assert page.evaluate("window.clusterviz.stats.resyncs || 0") == 0
+    finally:
+        server.stop()

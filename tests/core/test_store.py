@@ -106,3 +106,19 @@ def test_a_node_that_stops_renewing_its_lease_shows_an_unhealthy_kubelet() -> No
     assert node is not None and node["ready"] != "True"
     kubelet = next(a for a in node["agents"] if a["name"] == "kubelet")
     assert kubelet["health"] in ("unhealthy", "degraded")
+
+
+def test_a_lease_that_ages_without_any_event_changes_the_kubelet_health() -> None:
+    cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    store.take_delta()
+    assert store.take_delta() is None, "nothing changes while time stands still"
+    store.now += 120  # no renewals arrive: every node lease is now long expired
+    delta = store.take_delta()
+    assert delta is not None
+    assert {n["name"] for n in delta["nodes"]["upsert"]} == {n["name"] for n in store.snapshot()["nodes"]}
+    for node in delta["nodes"]["upsert"]:
+        kubelet = next(a for a in node["agents"] if a["name"] == "kubelet")
+        assert kubelet["health"] != "healthy"
+    store.now += 10  # a recheck is due again, but every lease was already expired: nothing to send
+    assert store.take_delta() is None
