@@ -34,13 +34,19 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"]
+CHROME_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+]
 CLUSTER = "demo"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -66,7 +72,7 @@ INIT_JS = r"""
   } catch (e) {}
   new MutationObserver(() => {
     if (B.renderedAt === null && document.body && document.body.dataset.rendered === '1') B.renderedAt = performance.now();
-  }).observe(document.documentElement, { attributes: true, subtree: true, attributeFilter: ['data-rendered'] });
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-rendered'] });
 })();
 """
 
@@ -188,24 +194,46 @@ def chromium_version() -> str:
     try:
         out = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=30).stdout
         return out.strip().splitlines()[0] if out.strip() else ""
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return f"unknown ({e})"
 
 
 class DjangoServer:
-    def __init__(self, workers: int, ppn: int, scenario: str, tick: float, log_path: Path) -> None:
+    def __init__(self, workers: int, ppn: int, scenario: str, tick: float, log_path: Path, ws_max_bytes: int) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="clusterviz-bench-")
         self.port = free_port()
-        self.env = {**os.environ, "DEBUG": "1", "SQLITE_PATH": str(Path(self.tmp.name) / "db.sqlite3"),
-                    "CLUSTERVIZ_FAKE_WORKERS": str(workers), "CLUSTERVIZ_FAKE_PODS_PER_NODE": str(ppn),
-                    "CLUSTERVIZ_FAKE_SCENARIO": scenario, "CLUSTERVIZ_TICK": str(tick), "PYTHONUNBUFFERED": "1",
-                    "DJANGO_SETTINGS_MODULE": "dashboard.settings"}
+        self.env = {
+            **os.environ,
+            "DEBUG": "1",
+            "SQLITE_PATH": str(Path(self.tmp.name) / "db.sqlite3"),
+            "CLUSTERVIZ_FAKE_WORKERS": str(workers),
+            "CLUSTERVIZ_FAKE_PODS_PER_NODE": str(ppn),
+            "CLUSTERVIZ_FAKE_SCENARIO": scenario,
+            "CLUSTERVIZ_TICK": str(tick),
+            "PYTHONUNBUFFERED": "1",
+            # the map without logging in (as `make run` on the fake cluster); ignored by builds without access
+            "CLUSTERVIZ_ANONYMOUS_READ": "1",
+            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        }
         self.log_path = log_path
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=self.env, check=True)
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen([py, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"], cwd=ROOT,
-                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = open(log_path, "w")  # noqa: SIM115 - held open for the server process's lifetime, closed in stop()
+        # daphne caps websocket messages at 1 MiB by default; the state message is larger from about 2,000 pods on
+        # (100 workers × 30 pods: 1.6 MB), and then the page never renders (see BENCHMARKS.md). The bench
+        # raises the cap on the command line (--ws-max-bytes 0 keeps daphne's default, to reproduce).
+        extra = (
+            []
+            if not ws_max_bytes
+            else ["--websocket-max-message-size", str(ws_max_bytes), "--websocket-max-frame-size", str(ws_max_bytes)]
+        )
+        self.proc = subprocess.Popen(
+            [py, "manage.py", "runserver", "--noreload", *extra, f"127.0.0.1:{self.port}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while True:
             if self.proc.poll() is not None:
@@ -213,7 +241,7 @@ class DjangoServer:
             try:
                 urllib.request.urlopen(self.url("/api/v1/clusters"), timeout=2).read()
                 break
-            except Exception:  # noqa: BLE001
+            except Exception:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
@@ -234,8 +262,12 @@ class DjangoServer:
     def log_problems(self) -> list[str]:
         text = self.log_path.read_text(errors="replace")
         lines = text.splitlines()
-        bad = [i for i, line in enumerate(lines) if re.search(r"Traceback|ERROR|Error|exception|WARNING|took too long", line)]
-        return [lines[i][:300] for i in bad][:40]
+        bad = [
+            i
+            for i, line in enumerate(lines)
+            if re.search(r"Traceback|ERROR|Error|exception|WARNING|took too long", line)
+        ]
+        return [f"{len(bad)} matching lines", *[lines[i][:300] for i in bad][:20]]
 
 
 def _r(x: Any, nd: int = 1) -> Any:
@@ -263,18 +295,25 @@ def state_endpoint(server: DjangoServer, runs: int = 3) -> dict[str, Any]:
     return out
 
 
-def open_page(browser: Any, server: DjangoServer, errors: list[str], on_ws: Any = None, timeout_s: float = 900) -> tuple[Any, Any, float]:
+def open_page(
+    browser: Any, server: DjangoServer, errors: list[str], on_ws: Any = None, timeout_s: float = 600
+) -> tuple[Any, Any, float]:
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1.0)
     ctx.add_init_script(INIT_JS)
     page = ctx.new_page()
     page.set_default_timeout(timeout_s * 1000)
     page.on("pageerror", lambda e: errors.append("pageerror: " + str(e)[:300]))
-    page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text[:300]}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"console.{m.type}: {m.text[:300]}") if m.type in ("error", "warning") else None,
+    )
     if on_ws is not None:
         page.on("websocket", on_ws)
     t = time.perf_counter()
     page.goto(server.url(f"/clusters/{CLUSTER}/"), wait_until="commit", timeout=timeout_s * 1000)
-    page.wait_for_function("window.__bench && window.__bench.renderedAt !== null", timeout=timeout_s * 1000, polling=50)
+    page.wait_for_function(
+        "() => window.__bench && window.__bench.renderedAt !== null", timeout=timeout_s * 1000, polling=50
+    )
     return ctx, page, time.perf_counter() - t
 
 
@@ -290,14 +329,23 @@ def first_render_info(page: Any, wall_s: float) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    out: dict[str, Any] = {"benchmark": "e2e_browser", "workers": args.workers, "podsPerNode": args.pods_per_node,
-                           "scenario": args.scenario, "tick": args.tick,
-                           "dateUtc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                           "chromium": chromium_version(), "loadavgStart": [round(x, 2) for x in os.getloadavg()]}
+    out: dict[str, Any] = {
+        "benchmark": "e2e_browser",
+        "workers": args.workers,
+        "podsPerNode": args.pods_per_node,
+        "scenario": args.scenario,
+        "tick": args.tick,
+        "dateUtc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "chromium": chromium_version(),
+        "loadavgStart": [round(x, 2) for x in os.getloadavg()],
+    }
     log_path = Path(args.log or (ROOT / "bench" / "out" / f"e2e-server-{args.workers}.log"))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    server = DjangoServer(args.workers, args.pods_per_node, args.scenario, args.tick, log_path)
+    out["wsMaxBytes"] = args.ws_max_bytes or "daphne default (1 MiB)"
+    out["serverEnv"] = {k: os.environ.get(k, "(default)") for k in ("CLUSTERVIZ_HISTORY",)}
+    out["serverEnv"]["CLUSTERVIZ_ANONYMOUS_READ"] = "1"
+    server = DjangoServer(args.workers, args.pods_per_node, args.scenario, args.tick, log_path, args.ws_max_bytes)
     out["serverUpSeconds"] = round(time.perf_counter() - t, 2)
     errors: list[str] = []
     try:
@@ -305,7 +353,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
             # -- cold: the first visitor also pays for the runtime start ---------------------------------
             cpu0 = proc_cpu_s(server.proc.pid)
-            ctx, page, wall = open_page(browser, server, errors)
+            ctx, page, wall = open_page(browser, server, errors, timeout_s=args.render_timeout)
             cold = first_render_info(page, wall)
             cold["serverCpuSeconds"] = round(proc_cpu_s(server.proc.pid) - cpu0, 2)
             cold["loadavg"] = [round(x, 2) for x in os.getloadavg()]
@@ -321,11 +369,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 w["loadavg"] = [round(x, 2) for x in os.getloadavg()]
                 warm.append(w)
                 ctx.close()
-                print(f"e2e {args.workers}: warm first render {i + 1}: {w['renderedAtMs']} ms", file=sys.stderr, flush=True)
+                print(
+                    f"e2e {args.workers}: warm first render {i + 1}: {w['renderedAtMs']} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
             out["warm"] = warm
-            keys = ("renderedAtMs", "navToStateArrivalMs", "stateArrivalToRenderedMs", "lastStateApplyMs", "firstDrawMs")
-            out["warmMedian"] = {k: round(statistics.median(w[k] for w in warm if w.get(k) is not None), 1)
-                                 for k in keys if any(w.get(k) is not None for w in warm)}
+            keys = (
+                "renderedAtMs",
+                "navToStateArrivalMs",
+                "stateArrivalToRenderedMs",
+                "lastStateApplyMs",
+                "firstDrawMs",
+            )
+            out["warmMedian"] = {
+                k: round(statistics.median(w[k] for w in warm if w.get(k) is not None), 1)
+                for k in keys
+                if any(w.get(k) is not None for w in warm)
+            }
             out["warmMedian"]["runs"] = len(warm)
             out["warmMedian"]["stateChars"] = warm[0]["stateChars"] if warm else None
             # -- churn window: websocket bytes, deltas, stats --------------------------------------------
@@ -335,7 +396,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             def on_ws(ws: Any) -> None:
                 def rec(payload: Any) -> None:
                     if state["armed"]:
-                        frames.append((time.monotonic(), len(payload.encode() if isinstance(payload, str) else payload)))
+                        frames.append(
+                            (time.monotonic(), len(payload.encode() if isinstance(payload, str) else payload))
+                        )
+
                 ws.on("framereceived", rec)
 
             ctx, page, wall = open_page(browser, server, errors, on_ws=on_ws)
@@ -350,42 +414,64 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             samples = win.pop("samples")
             dms = [s["deltaMs"] for s in samples]
             secs = w1 - w0
-            win.update({
-                "wsFrames": len(frames), "wsBytes": sum(n for _, n in frames),
-                "wsBytesPerS": round(sum(n for _, n in frames) / args.window),
-                "lastDeltaMsMedian": round(statistics.median(dms), 1) if dms else None,
-                "lastDeltaMsP95": round(sorted(dms)[int(0.95 * (len(dms) - 1))], 1) if dms else None,
-                "lastDeltaMsMax": round(max(dms), 1) if dms else None,
-                "deltaApplyMsMedian": round(statistics.median(s["applyMs"] for s in samples), 2) if samples else None,
-                "deltaDrawMsMedian": round(statistics.median(s["drawMs"] for s in samples), 2) if samples else None,
-                "samples": len(samples), "serverCpuPercent": round(100 * (cpu1 - cpu0) / secs, 1),
-                "loadavg": [round(x, 2) for x in os.getloadavg()],
-            })
+            win.update(
+                {
+                    "wsFrames": len(frames),
+                    "wsBytes": sum(n for _, n in frames),
+                    "wsBytesPerS": round(sum(n for _, n in frames) / args.window),
+                    "lastDeltaMsMedian": round(statistics.median(dms), 1) if dms else None,
+                    "lastDeltaMsP95": round(sorted(dms)[int(0.95 * (len(dms) - 1))], 1) if dms else None,
+                    "lastDeltaMsMax": round(max(dms), 1) if dms else None,
+                    "deltaApplyMsMedian": round(statistics.median(s["applyMs"] for s in samples), 2)
+                    if samples
+                    else None,
+                    "deltaDrawMsMedian": round(statistics.median(s["drawMs"] for s in samples), 2) if samples else None,
+                    "samples": len(samples),
+                    "serverCpuPercent": round(100 * (cpu1 - cpu0) / secs, 1),
+                    "loadavg": [round(x, 2) for x in os.getloadavg()],
+                }
+            )
             out["churnWindow"] = _r(win)
-            print(f"e2e {args.workers}: churn window {win['wsBytesPerS']} B/s, lastDeltaMs median {win['lastDeltaMsMedian']}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"e2e {args.workers}: churn window {win['wsBytesPerS']} B/s, lastDeltaMs median {win['lastDeltaMsMedian']}",
+                file=sys.stderr,
+                flush=True,
+            )
             # -- 1 % delta, harness style --------------------------------------------------------------------
             setup = page.evaluate(DELTA_SETUP_JS, f"/api/v1/clusters/{CLUSTER}/state")
             runs = [page.evaluate(DELTA_RUN_JS, [args.fraction, 12345 + i]) for i in range(args.deltas)]
             mt = [r["mainThreadMs"] for r in runs]
-            out["delta1pct"] = _r({
-                "fraction": args.fraction, "upserts": runs[0]["upserts"] if runs else 0, "bytes": runs[0]["bytes"] if runs else 0,
-                "runs": len(runs), "results": sorted({r["result"] for r in runs}),
-                "mainThreadMsMedian": statistics.median(mt) if mt else None, "mainThreadMsMax": max(mt) if mt else None,
-                "parseMsMedian": statistics.median(r["parseMs"] for r in runs) if runs else None,
-                "applyMsMedian": statistics.median(r["applyMs"] for r in runs) if runs else None,
-                "drawMsMedian": statistics.median(r["drawMs"] for r in runs) if runs else None,
-                "stateFetched": setup, "loadavg": [round(x, 2) for x in os.getloadavg()],
-                "all": [{k: r[k] for k in ("mainThreadMs", "parseMs", "applyMs", "drawMs", "result")} for r in runs],
-            })
-            print(f"e2e {args.workers}: 1% delta median {out['delta1pct']['mainThreadMsMedian']} ms", file=sys.stderr, flush=True)
+            out["delta1pct"] = _r(
+                {
+                    "upserts": runs[0]["upserts"] if runs else 0,
+                    "bytes": runs[0]["bytes"] if runs else 0,
+                    "runs": len(runs),
+                    "results": sorted({r["result"] for r in runs}),
+                    "mainThreadMsMedian": statistics.median(mt) if mt else None,
+                    "mainThreadMsMax": max(mt) if mt else None,
+                    "parseMsMedian": statistics.median(r["parseMs"] for r in runs) if runs else None,
+                    "applyMsMedian": statistics.median(r["applyMs"] for r in runs) if runs else None,
+                    "drawMsMedian": statistics.median(r["drawMs"] for r in runs) if runs else None,
+                    "stateFetched": setup,
+                    "loadavg": [round(x, 2) for x in os.getloadavg()],
+                    "all": [
+                        {k: r[k] for k in ("mainThreadMs", "parseMs", "applyMs", "drawMs", "result")} for r in runs
+                    ],
+                }
+            )
+            out["delta1pct"]["fraction"] = args.fraction
+            print(
+                f"e2e {args.workers}: 1% delta median {out['delta1pct']['mainThreadMsMedian']} ms",
+                file=sys.stderr,
+                flush=True,
+            )
             page.evaluate("() => { delete window.__bench.realState; }")
             cdp = page.context.new_cdp_session(page)
             cdp.send("HeapProfiler.collectGarbage")
             heap = cdp.send("Runtime.getHeapUsage")
             out["heapUsedMB"] = round(heap["usedSize"] / 1048576, 1)
             out["heapTotalMB"] = round(heap["totalSize"] / 1048576, 1)
-            out["indicator"] = page.evaluate("window.clusterviz.indicator()")
+            out["indicator"] = page.evaluate("() => window.clusterviz.indicator()")
             ctx.close()
             browser.close()
         out["stateEndpoint"] = state_endpoint(server, runs=args.state_runs)
@@ -401,15 +487,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def summary_row(r: dict[str, Any]) -> str:
     c, w, ch, d = r.get("cold", {}), r.get("warmMedian", {}), r.get("churnWindow", {}), r.get("delta1pct", {})
-    return (f"| {r['workers']} | {c.get('pods', '')} | {c.get('renderedAtMs', '')} | {w.get('renderedAtMs', '')} (n={w.get('runs', '')}) | "
-            f"{w.get('navToStateArrivalMs', '')} / {w.get('stateArrivalToRenderedMs', '')} | {d.get('mainThreadMsMedian', '')} (n={d.get('runs', '')}) | "
-            f"{ch.get('lastDeltaMsMedian', '')} / {ch.get('lastDeltaMsMax', '')} | {ch.get('wsBytesPerS', ''):,} | {ch.get('serverCpuPercent', '')} | "
-            f"{r.get('heapUsedMB', '')} | {' '.join(str(x) for x in r.get('loadavgStart', []))} |")
+    return (
+        f"| {r['workers']} | {c.get('pods', '')} | {c.get('renderedAtMs', '')} | {w.get('renderedAtMs', '')} (n={w.get('runs', '')}) | "
+        f"{w.get('navToStateArrivalMs', '')} / {w.get('stateArrivalToRenderedMs', '')} | {d.get('mainThreadMsMedian', '')} (n={d.get('runs', '')}) | "
+        f"{ch.get('lastDeltaMsMedian', '')} / {ch.get('lastDeltaMsMax', '')} | {ch.get('wsBytesPerS', ''):,} | {ch.get('serverCpuPercent', '')} | "
+        f"{r.get('heapUsedMB', '')} | {' '.join(str(x) for x in r.get('loadavgStart', []))} |"
+    )
 
 
-SUMMARY_HEAD = ("| workers | pods | cold first render ms | warm first render ms (median) | warm: nav→state msg / state msg→rendered ms | "
-                "1 % delta main-thread ms (median) | live lastDeltaMs median / max | ws bytes/s | server CPU % | JS heap MB | load avg at start |\n"
-                "|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---|")
+SUMMARY_HEAD = (
+    "| workers | pods | cold first render ms | warm first render ms (median) | warm: nav→state msg / state msg→rendered ms | "
+    "1 % delta main-thread ms (median) | live lastDeltaMs median / max | ws bytes/s | server CPU % | JS heap MB | load avg at start |\n"
+    "|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---|"
+)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -423,6 +513,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--deltas", type=int, default=5, help="1%% deltas to time")
     ap.add_argument("--fraction", type=float, default=0.01)
     ap.add_argument("--state-runs", type=int, default=3)
+    ap.add_argument(
+        "--ws-max-bytes",
+        type=int,
+        default=1 << 30,
+        help="daphne --websocket-max-message-size/--websocket-max-frame-size (0: daphne's 1 MiB default)",
+    )
+    ap.add_argument("--render-timeout", type=float, default=600, help="seconds to wait for a first render")
     ap.add_argument("--log", help="server log path (default bench/out/e2e-server-<workers>.log)")
     ap.add_argument("--json", help="write results here")
     args = ap.parse_args(argv)

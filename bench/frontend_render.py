@@ -34,16 +34,37 @@ from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROME_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"]
+CHROME_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+]
 CLUSTER = "bench"
 
 NAMESPACES = [
-    ("default", 4), ("kube-system", 6), ("monitoring", 8), ("logging", 5), ("ingress-nginx", 3), ("cert-manager", 1),
-    ("payments", 10), ("checkout", 10), ("search", 12), ("web", 14), ("ml-training", 7), ("batch", 9), ("data", 8),
+    ("default", 4),
+    ("kube-system", 6),
+    ("monitoring", 8),
+    ("logging", 5),
+    ("ingress-nginx", 3),
+    ("cert-manager", 1),
+    ("payments", 10),
+    ("checkout", 10),
+    ("search", 12),
+    ("web", 14),
+    ("ml-training", 7),
+    ("batch", 9),
+    ("data", 8),
 ]
 APPS = ["api", "web", "worker", "cache", "db-proxy", "indexer", "scheduler", "gateway", "auth", "cart", "ranker", "etl"]
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-POOLS = [("general", "m6i.2xlarge", 8000, 32), ("compute", "c6i.4xlarge", 16000, 32), ("memory", "r6i.2xlarge", 8000, 64)]
+POOLS = [
+    ("general", "m6i.2xlarge", 8000, 32),
+    ("compute", "c6i.4xlarge", 16000, 32),
+    ("memory", "r6i.2xlarge", 8000, 64),
+]
 K8S = "v1.33.4"
 RUNTIME = "containerd://2.1.4"
 GI = 1024**3
@@ -60,8 +81,25 @@ EXPLANATIONS = {
 }
 
 
-def _proc(name: str, role: str, health: str, evidence: list[str], node: str | None, pod: str | None, version: str = K8S, leader: str | None = None) -> dict[str, Any]:
-    p: dict[str, Any] = {"name": name, "role": role, "health": health, "evidence": evidence, "version": version, "node": node, "pod": pod}
+def _proc(
+    name: str,
+    role: str,
+    health: str,
+    evidence: list[str],
+    node: str | None,
+    pod: str | None,
+    version: str = K8S,
+    leader: str | None = None,
+) -> dict[str, Any]:
+    p: dict[str, Any] = {
+        "name": name,
+        "role": role,
+        "health": health,
+        "evidence": evidence,
+        "version": version,
+        "node": node,
+        "pod": pod,
+    }
     if leader is not None:
         p["leader"] = leader
     return p
@@ -82,38 +120,90 @@ def make_state(n_nodes: int, ppn: int, seed: int = 42) -> dict[str, Any]:
         r = rnd.random()
         if not cp and r < 0.004:
             ready = "False" if r < 0.003 else "Unknown"
-        conds = {"MemoryPressure": "False", "DiskPressure": "False", "PIDPressure": "False", "NetworkUnavailable": "False"}
+        conds = {
+            "MemoryPressure": "False",
+            "DiskPressure": "False",
+            "PIDPressure": "False",
+            "NetworkUnavailable": "False",
+        }
         if not cp and rnd.random() < 0.005:
             conds[rnd.choice(["MemoryPressure", "DiskPressure", "PIDPressure"])] = "True"
         cordoned = not cp and rnd.random() < 0.005
         cpu = 4000 if cp else pool[2]
         mem = (16 if cp else pool[3]) * GI
         labels = {
-            "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" if i % 7 else "arm64",
-            "topology.kubernetes.io/zone": zone, "topology.kubernetes.io/region": "eu-west-1",
-            "node.kubernetes.io/instance-type": "m6i.xlarge" if cp else pool[1], "pool": "control-plane" if cp else pool[0],
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64" if i % 7 else "arm64",
+            "topology.kubernetes.io/zone": zone,
+            "topology.kubernetes.io/region": "eu-west-1",
+            "node.kubernetes.io/instance-type": "m6i.xlarge" if cp else pool[1],
+            "pool": "control-plane" if cp else pool[0],
         }
         if cp:
             labels["node-role.kubernetes.io/control-plane"] = ""
         agents = []
         for an in ["kubelet", "container-runtime", "kube-proxy", "node-exporter", "fluent-bit"]:
             h = "healthy"
-            ev = {"kubelet": ["node Ready, heartbeat 4s ago"], "container-runtime": [f"runtime {RUNTIME} reports ready"], "kube-proxy": ["DaemonSet pod Running, 1/1 ready"]}.get(an, ["DaemonSet pod Running"])
+            ev = {
+                "kubelet": ["node Ready, heartbeat 4s ago"],
+                "container-runtime": [f"runtime {RUNTIME} reports ready"],
+                "kube-proxy": ["DaemonSet pod Running, 1/1 ready"],
+            }.get(an, ["DaemonSet pod Running"])
             if ready != "True" and an == "kubelet":
-                h, ev = "unhealthy", ["NodeStatusUnknown: Kubelet stopped posting node status", "last heartbeat 3m12s ago"]
+                h, ev = (
+                    "unhealthy",
+                    ["NodeStatusUnknown: Kubelet stopped posting node status", "last heartbeat 3m12s ago"],
+                )
             elif rnd.random() < 0.01:
-                h, ev = rnd.choice([("degraded", ["container restarted 4 times in the last hour"]), ("unhealthy", ["CrashLoopBackOff"]), ("unknown", ["no pod observed"])])
+                h, ev = rnd.choice(
+                    [
+                        ("degraded", ["container restarted 4 times in the last hour"]),
+                        ("unhealthy", ["CrashLoopBackOff"]),
+                        ("unknown", ["no pod observed"]),
+                    ]
+                )
             ver = {"kubelet": K8S, "container-runtime": "2.1.4", "kube-proxy": K8S}.get(an, "1.8.2")
-            agents.append(_proc(an, "node-agent", h, ev, name, None if an in ("kubelet", "container-runtime") else f"kube-system/{an}-{i:05x}", ver))
-        nodes.append({
-            "name": name, "roles": ["control-plane"] if cp else [], "controlPlane": cp, "ready": ready, "conditions": conds,
-            "unschedulable": cordoned,
-            "taints": ([{"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"}] if cp else [])
-            + ([{"key": "node.kubernetes.io/unschedulable", "value": "", "effect": "NoSchedule"}] if cordoned else []),
-            "labels": labels, "kubeletVersion": K8S, "containerRuntime": RUNTIME, "osImage": "Ubuntu 24.04.2 LTS",
-            "architecture": labels["kubernetes.io/arch"], "allocatable": {"cpu": cpu - 100, "memory": mem - GI // 2, "pods": 110},
-            "requested": {"cpu": 0, "memory": 0, "pods": 0}, "agents": agents, "createdAt": t0 - rnd.randint(0, 9_000_000),
-        })
+            agents.append(
+                _proc(
+                    an,
+                    "node-agent",
+                    h,
+                    ev,
+                    name,
+                    None if an in ("kubelet", "container-runtime") else f"kube-system/{an}-{i:05x}",
+                    ver,
+                )
+            )
+        nodes.append(
+            {
+                "name": name,
+                "roles": ["control-plane"] if cp else [],
+                "controlPlane": cp,
+                "ready": ready,
+                "conditions": conds,
+                "unschedulable": cordoned,
+                "taints": (
+                    [{"key": "node-role.kubernetes.io/control-plane", "value": "", "effect": "NoSchedule"}]
+                    if cp
+                    else []
+                )
+                + (
+                    [{"key": "node.kubernetes.io/unschedulable", "value": "", "effect": "NoSchedule"}]
+                    if cordoned
+                    else []
+                ),
+                "labels": labels,
+                "kubeletVersion": K8S,
+                "containerRuntime": RUNTIME,
+                "osImage": "Ubuntu 24.04.2 LTS",
+                "architecture": labels["kubernetes.io/arch"],
+                "allocatable": {"cpu": cpu - 100, "memory": mem - GI // 2, "pods": 110},
+                "requested": {"cpu": 0, "memory": 0, "pods": 0},
+                "agents": agents,
+                "createdAt": t0 - rnd.randint(0, 9_000_000),
+            }
+        )
     ns_names = [n for n, _ in NAMESPACES]
     ns_weights = [w for _, w in NAMESPACES]
     pods: list[dict[str, Any]] = []
@@ -137,7 +227,11 @@ def make_state(n_nodes: int, ppn: int, seed: int = 42) -> dict[str, Any]:
         elif r < 0.935:
             sc, status, phase = "succeeded", "Completed", "Succeeded"
         elif r < 0.975:
-            sc, status, phase = "failed", rnd.choice(["CrashLoopBackOff", "Error", "OOMKilled", "ImagePullBackOff"]), "Running"
+            sc, status, phase = (
+                "failed",
+                rnd.choice(["CrashLoopBackOff", "Error", "OOMKilled", "ImagePullBackOff"]),
+                "Running",
+            )
             restarts = rnd.randint(1, 40)
         elif r < 0.993:
             sc, status, phase = "terminating", "Terminating", "Running"
@@ -147,20 +241,56 @@ def make_state(n_nodes: int, ppn: int, seed: int = 42) -> dict[str, Any]:
         owner_name = f"{app}-{rnd.randint(1, 40)}"
         name = f"{owner_name}-{rnd.getrandbits(40):010x}"[:63]
         uid = f"{rnd.getrandbits(32):08x}-{rnd.getrandbits(16):04x}-4{rnd.getrandbits(12):03x}-a{rnd.getrandbits(12):03x}-{rnd.getrandbits(48):012x}"
-        req = {"cpu": rnd.choice([50, 100, 100, 250, 500]), "memory": rnd.choice([64, 128, 256, 512]) * 1024**2, "pods": 1}
-        creason = {"failed": status if status != "Error" else "Error", "pending": "ContainerCreating" if status == "ContainerCreating" else ""}.get(sc, "")
-        pods.append({
-            "uid": uid, "name": name, "namespace": ns, "node": node["name"] if node else None, "phase": phase, "status": status,
-            "statusClass": sc, "readyContainers": 1 if sc == "running" else 0, "totalContainers": 1, "restarts": restarts,
-            "owner": {"kind": kind, "name": owner_name}, "qosClass": "Burstable",
-            "containers": [{"name": app, "image": f"registry.example.com/{ns}/{app}:1.{rnd.randint(0, 30)}.{rnd.randint(0, 9)}", "ready": sc == "running",
-                            "state": {"running": "running", "succeeded": "terminated", "failed": "waiting"}.get(sc, "waiting"), "reason": creason, "restarts": restarts, "init": False}],
-            "volumes": [{"name": "kube-api-access", "kind": "projected"}, {"name": "config", "kind": "configMap"}],
-            "labels": {"app": app, "tier": rnd.choice(["frontend", "backend", "data"]), "team": ns, **({"canary": "true"} if rnd.random() < 0.05 else {})},
-            "requests": req,
-            "message": f"0/{n_nodes} nodes are available: {n_cp} node(s) had untolerated taint {{node-role.kubernetes.io/control-plane: }}, {n_nodes - n_cp} Insufficient cpu. preemption: 0/{n_nodes} nodes are available." if node is None else "",
-            "createdAt": t0 + rnd.randint(0, 9_000_000),
-        })
+        req = {
+            "cpu": rnd.choice([50, 100, 100, 250, 500]),
+            "memory": rnd.choice([64, 128, 256, 512]) * 1024**2,
+            "pods": 1,
+        }
+        creason = {
+            "failed": status if status != "Error" else "Error",
+            "pending": "ContainerCreating" if status == "ContainerCreating" else "",
+        }.get(sc, "")
+        pods.append(
+            {
+                "uid": uid,
+                "name": name,
+                "namespace": ns,
+                "node": node["name"] if node else None,
+                "phase": phase,
+                "status": status,
+                "statusClass": sc,
+                "readyContainers": 1 if sc == "running" else 0,
+                "totalContainers": 1,
+                "restarts": restarts,
+                "owner": {"kind": kind, "name": owner_name},
+                "qosClass": "Burstable",
+                "containers": [
+                    {
+                        "name": app,
+                        "image": f"registry.example.com/{ns}/{app}:1.{rnd.randint(0, 30)}.{rnd.randint(0, 9)}",
+                        "ready": sc == "running",
+                        "state": {"running": "running", "succeeded": "terminated", "failed": "waiting"}.get(
+                            sc, "waiting"
+                        ),
+                        "reason": creason,
+                        "restarts": restarts,
+                        "init": False,
+                    }
+                ],
+                "volumes": [{"name": "kube-api-access", "kind": "projected"}, {"name": "config", "kind": "configMap"}],
+                "labels": {
+                    "app": app,
+                    "tier": rnd.choice(["frontend", "backend", "data"]),
+                    "team": ns,
+                    **({"canary": "true"} if rnd.random() < 0.05 else {}),
+                },
+                "requests": req,
+                "message": f"0/{n_nodes} nodes are available: {n_cp} node(s) had untolerated taint {{node-role.kubernetes.io/control-plane: }}, {n_nodes - n_cp} Insufficient cpu. preemption: 0/{n_nodes} nodes are available."
+                if node is None
+                else "",
+                "createdAt": t0 + rnd.randint(0, 9_000_000),
+            }
+        )
         if node is not None and sc not in ("succeeded", "failed"):
             rq = node["requested"]
             rq["cpu"] += req["cpu"]
@@ -171,20 +301,45 @@ def make_state(n_nodes: int, ppn: int, seed: int = 42) -> dict[str, Any]:
     control: list[dict[str, Any]] = []
     for comp in ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"]:
         for j, cn in enumerate(cpn):
-            health, ev = "healthy", {
-                "kube-apiserver": ["/readyz ok (38 ms)", "serving 1,204 req/s"],
-                "etcd": ["member healthy, 3/3 voting members", "db size 412 MiB"],
-                "kube-scheduler": ["lease renewed 2s ago"],
-                "kube-controller-manager": ["lease renewed 1s ago"],
-            }[comp]
+            health, ev = (
+                "healthy",
+                {
+                    "kube-apiserver": ["/readyz ok (38 ms)", "serving 1,204 req/s"],
+                    "etcd": ["member healthy, 3/3 voting members", "db size 412 MiB"],
+                    "kube-scheduler": ["lease renewed 2s ago"],
+                    "kube-controller-manager": ["lease renewed 1s ago"],
+                }[comp],
+            )
             if comp == "etcd" and j == 2:
                 health, ev = "degraded", ["fsync p99 210 ms (> 100 ms)", "member healthy, 3/3 voting members"]
             leader = cpn[0] if comp in ("kube-scheduler", "kube-controller-manager") else None
-            control.append(_proc(comp, "control-plane", health, ev, cn, f"kube-system/{comp}-{cn}", "3.6.4" if comp == "etcd" else K8S, leader))
+            control.append(
+                _proc(
+                    comp,
+                    "control-plane",
+                    health,
+                    ev,
+                    cn,
+                    f"kube-system/{comp}-{cn}",
+                    "3.6.4" if comp == "etcd" else K8S,
+                    leader,
+                )
+            )
     return {
-        "cluster": CLUSTER, "revision": 1000, "seq": 100, "at": t0 + 9_000_000,
-        "source": {"kind": "fake", "state": "live", "reason": "", "lastEventAt": t0 + 9_000_000, "resourceVersion": "123456"},
-        "controlPlane": control, "nodes": nodes, "pods": pods,
+        "cluster": CLUSTER,
+        "revision": 1000,
+        "seq": 100,
+        "at": t0 + 9_000_000,
+        "source": {
+            "kind": "fake",
+            "state": "live",
+            "reason": "",
+            "lastEventAt": t0 + 9_000_000,
+            "resourceVersion": "123456",
+        },
+        "controlPlane": control,
+        "nodes": nodes,
+        "pods": pods,
     }
 
 
@@ -194,8 +349,13 @@ def make_deltas(state: dict[str, Any], count: int, fraction: float = 0.01, seed:
     pods = state["pods"]
     out = []
     seq, rev = state["seq"], state["revision"]
-    choices = [("running", "Running", "Running"), ("pending", "ContainerCreating", "Pending"), ("failed", "CrashLoopBackOff", "Running"),
-               ("terminating", "Terminating", "Running"), ("succeeded", "Completed", "Succeeded")]
+    choices = [
+        ("running", "Running", "Running"),
+        ("pending", "ContainerCreating", "Pending"),
+        ("failed", "CrashLoopBackOff", "Running"),
+        ("terminating", "Terminating", "Running"),
+        ("succeeded", "Completed", "Succeeded"),
+    ]
     k = max(1, int(len(pods) * fraction))
     for _ in range(count):
         seq += 1
@@ -203,10 +363,21 @@ def make_deltas(state: dict[str, Any], count: int, fraction: float = 0.01, seed:
         ups = []
         for p in rnd.sample(pods, k):
             sc, status, phase = rnd.choice(choices)
-            q = dict(p, statusClass=sc, status=status, phase=phase, restarts=p["restarts"] + (1 if sc == "failed" else 0))
+            q = dict(
+                p, statusClass=sc, status=status, phase=phase, restarts=p["restarts"] + (1 if sc == "failed" else 0)
+            )
             ups.append(q)
-        out.append({"cluster": state["cluster"], "seq": seq, "revision": rev, "at": state["at"] + seq, "source": state["source"],
-                    "nodes": {"upsert": [], "remove": []}, "pods": {"upsert": ups, "remove": []}})
+        out.append(
+            {
+                "cluster": state["cluster"],
+                "seq": seq,
+                "revision": rev,
+                "at": state["at"] + seq,
+                "source": state["source"],
+                "nodes": {"upsert": [], "remove": []},
+                "pods": {"upsert": ups, "remove": []},
+            }
+        )
     return out
 
 
@@ -221,24 +392,39 @@ def render_page(state_url: str = "", ws_path: str = "") -> str:
         settings.configure(
             DEBUG=False,
             INSTALLED_APPS=["django.contrib.staticfiles", "django_htmx"],
-            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [str(ROOT / "templates")], "APP_DIRS": True}],
+            TEMPLATES=[
+                {
+                    "BACKEND": "django.template.backends.django.DjangoTemplates",
+                    "DIRS": [str(ROOT / "templates")],
+                    "APP_DIRS": True,
+                }
+            ],
             STATIC_URL="/static/",
         )
         django.setup()
     from django.template.loader import render_to_string
 
     base = f"/clusters/{CLUSTER}/"
-    return render_to_string("dashboard/cluster_map.html", {
-        "cluster": CLUSTER, "clusters": [CLUSTER, "staging"], "explanations": EXPLANATIONS,
-        "state_url": state_url, "ws_path": ws_path,  # both empty = fixture mode: the harness injects the state
-        "panel_base": base,
-    })
+    return render_to_string(
+        "dashboard/cluster_map.html",
+        {
+            "cluster": CLUSTER,
+            "clusters": [CLUSTER, "staging"],
+            "explanations": EXPLANATIONS,
+            "state_url": state_url,
+            "ws_path": ws_path,  # both empty = fixture mode: the harness injects the state
+            "panel_base": base,
+        },
+    )
 
 
 def _static_roots() -> dict[str, Path]:
     import django_htmx
 
-    return {"/static/django_htmx/": Path(django_htmx.__file__).parent / "static" / "django_htmx", "/static/": ROOT / "static"}
+    return {
+        "/static/django_htmx/": Path(django_htmx.__file__).parent / "static" / "django_htmx",
+        "/static/": ROOT / "static",
+    }
 
 
 class Server:
@@ -262,7 +448,7 @@ class Server:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 page_holder.requests.append(self.path)
                 path = unquote(urlsplit(self.path).path)
                 if path in files:
@@ -270,15 +456,19 @@ class Server:
                 if path == f"/clusters/{CLUSTER}/":
                     return self._send(page_holder.page, "text/html; charset=utf-8")
                 if path.startswith(f"/clusters/{CLUSTER}/") and path.endswith("/panel"):
-                    rest = path[len(f"/clusters/{CLUSTER}/"):-len("/panel")]
-                    body = (f'<div class="bench-panel"><button type="button" data-panel-close aria-label="Close">×</button>'
-                            f"<h2>{html.escape(rest)}</h2><p>Stub panel served by the bench harness.</p></div>").encode()
+                    rest = path[len(f"/clusters/{CLUSTER}/") : -len("/panel")]
+                    body = (
+                        f'<div class="bench-panel"><button type="button" data-panel-close aria-label="Close">×</button>'
+                        f"<h2>{html.escape(rest)}</h2><p>Stub panel served by the bench harness.</p></div>"
+                    ).encode()
                     return self._send(body, "text/html; charset=utf-8")
                 for prefix, root in roots.items():
                     if path.startswith(prefix):
-                        f = (root / path[len(prefix):]).resolve()
+                        f = (root / path[len(prefix) :]).resolve()
                         if root.resolve() in f.parents and f.is_file():
-                            return self._send(f.read_bytes(), mimetypes.guess_type(f.name)[0] or "application/octet-stream")
+                            return self._send(
+                                f.read_bytes(), mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+                            )
                 self._send(b"not found", "text/plain", 404)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
@@ -343,28 +533,51 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for i, d in enumerate(deltas):
         server.files[f"/fixture/delta-{i}.json"] = (json.dumps(d, separators=(",", ":")).encode(), "application/json")
     gen_s = time.perf_counter() - t
-    out: dict[str, Any] = {"nodes": args.nodes, "podsPerNode": args.pods_per_node, "pods": len(state["pods"]),
-                           "stateBytes": len(state_bytes), "generateSeconds": round(gen_s, 2),
-                           "viewport": [args.width, args.height], "deviceScaleFactor": args.dpr}
+    out: dict[str, Any] = {
+        "nodes": args.nodes,
+        "podsPerNode": args.pods_per_node,
+        "pods": len(state["pods"]),
+        "stateBytes": len(state_bytes),
+        "generateSeconds": round(gen_s, 2),
+        "viewport": [args.width, args.height],
+        "deviceScaleFactor": args.dpr,
+    }
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS, headless=True)
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, device_scale_factor=args.dpr)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append("console." + m.type + ": " + m.text) if m.type in ("error", "warning") and "favicon" not in m.location.get("url", "") else None)
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append("console." + m.type + ": " + m.text)
+                    if m.type in ("error", "warning") and "favicon" not in m.location.get("url", "")
+                    else None
+                ),
+            )
             page.goto(server.url + (("?" + args.query) if args.query else ""))
             page.wait_for_function("window.clusterviz !== undefined")
             first = page.evaluate(FIRST_RENDER_JS, "/fixture/state.json")
-            out["firstRender"] = {k: (round(v, 1) if isinstance(v, float) else ({a: round(b, 1) for a, b in v.items()} if isinstance(v, dict) else v)) for k, v in first.items()}
+            out["firstRender"] = {
+                k: (
+                    round(v, 1)
+                    if isinstance(v, float)
+                    else ({a: round(b, 1) for a, b in v.items()} if isinstance(v, dict) else v)
+                )
+                for k, v in first.items()
+            }
             runs = []
             for i in range(len(deltas)):
                 runs.append(page.evaluate(DELTA_JS, f"/fixture/delta-{i}.json"))
             if runs:
                 mt = [r["mainThreadMs"] for r in runs]
                 out["delta"] = {
-                    "upserts": runs[0]["upserts"], "runs": len(runs), "results": sorted({r["result"] for r in runs}),
-                    "mainThreadMsMedian": round(statistics.median(mt), 1), "mainThreadMsMax": round(max(mt), 1),
+                    "upserts": runs[0]["upserts"],
+                    "runs": len(runs),
+                    "results": sorted({r["result"] for r in runs}),
+                    "mainThreadMsMedian": round(statistics.median(mt), 1),
+                    "mainThreadMsMax": round(max(mt), 1),
                     "parseMsMedian": round(statistics.median(r["parseMs"] for r in runs), 1),
                     "applyMsMedian": round(statistics.median(r["applyMs"] for r in runs), 1),
                     "drawMsMedian": round(statistics.median(r["drawMs"] for r in runs), 1),
@@ -375,10 +588,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             out["heapUsedMB"] = round(heap["usedSize"] / 1048576, 1)
             out["heapTotalMB"] = round(heap["totalSize"] / 1048576, 1)
             # full redraw cost at the fit view (what a pan/zoom frame costs)
-            out["fullRedrawMs"] = round(page.evaluate("""async () => { const cv = window.clusterviz; const xs = [];
+            out["fullRedrawMs"] = round(
+                page.evaluate("""async () => { const cv = window.clusterviz; const xs = [];
                 for (let i = 0; i < 3; i++) { cv.zoom(1.0001); await new Promise(r => requestAnimationFrame(() => r()));
                   await new Promise(r => requestAnimationFrame(() => r())); xs.push(cv.stats.lastRenderMs); }
-                cv.fit(); await new Promise(r => requestAnimationFrame(() => r())); return xs.sort((a,b)=>a-b)[1]; }"""), 1)
+                cv.fit(); await new Promise(r => requestAnimationFrame(() => r())); return xs.sort((a,b)=>a-b)[1]; }"""),
+                1,
+            )
             out["indicator"] = page.evaluate("window.clusterviz.indicator()")
             if args.screenshot:
                 page.wait_for_timeout(100)
@@ -386,7 +602,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 out["screenshot"] = args.screenshot
                 box = page.locator("#cluster-canvas").bounding_box()
                 crop = args.screenshot.rsplit(".", 1)[0] + "-crop.png"
-                page.screenshot(path=crop, clip={"x": box["x"], "y": box["y"], "width": min(520, box["width"]), "height": min(320, box["height"])})
+                page.screenshot(
+                    path=crop,
+                    clip={
+                        "x": box["x"],
+                        "y": box["y"],
+                        "width": min(520, box["width"]),
+                        "height": min(320, box["height"]),
+                    },
+                )
                 out["cropScreenshot"] = crop
             if args.zoom_screenshot:
                 page.evaluate("""async () => { const cv = window.clusterviz; const names = [...cv.state.nodes.keys()];

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,33 +41,52 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [100] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     OUT.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, Any] = {"dateUtc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                               "machine": {**pipeline.machine(), "chromium": e2e_browser.chromium_version()},
-                               "loadavgStart": [round(x, 2) for x in os.getloadavg()], "sizes": sizes}
+    summary: dict[str, Any] = {
+        "dateUtc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": {**pipeline.machine(), "chromium": e2e_browser.chromium_version()},
+        "loadavgStart": [round(x, 2) for x in os.getloadavg()],
+        "sizes": sizes,
+    }
     failures: list[str] = []
 
     if args.only != "e2e":
-        pargs = ["--sizes", ",".join(map(str, sizes)), "--pods-per-node", str(args.pods_per_node),
-                 "--json", str(OUT / "pipeline.json"), "--repeat", str(1 if args.quick else args.repeat)]
+        pargs = [
+            "--sizes",
+            ",".join(map(str, sizes)),
+            "--pods-per-node",
+            str(args.pods_per_node),
+            "--json",
+            str(OUT / "pipeline.json"),
+            "--repeat",
+            str(1 if args.quick else args.repeat),
+        ]
         if args.quick:
             pargs += ["--seconds", "20", "--quiet-seconds", "10"]
         print("## pipeline (server side)\n")
         try:
             pipeline.main(pargs)
-        except Exception:  # noqa: BLE001
+        except Exception:
             failures.append("pipeline: " + traceback.format_exc(limit=3))
         print()
 
     if args.only != "pipeline":
         rows = []
         for n in sizes:
-            eargs = ["--workers", str(n), "--pods-per-node", str(args.pods_per_node), "--json", str(OUT / f"e2e-{n}.json"),
-                     "--window", str(5 if args.quick else args.window)]
+            eargs = [
+                "--workers",
+                str(n),
+                "--pods-per-node",
+                str(args.pods_per_node),
+                "--json",
+                str(OUT / f"e2e-{n}.json"),
+                "--window",
+                str(5 if args.quick else args.window),
+            ]
             if args.quick:
                 eargs += ["--warm", "1", "--deltas", "3"]
             try:
                 rows.append(e2e_browser.main(eargs))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 failures.append(f"e2e {n}: " + traceback.format_exc(limit=3))
         print("\n## end to end (daphne → websocket → headless Chromium)\n")
         print(e2e_browser.SUMMARY_HEAD)
@@ -77,11 +96,28 @@ def main() -> None:
         for r in big:
             fr = r.get("warmMedian", {}).get("renderedAtMs")
             dm = r.get("delta1pct", {}).get("mainThreadMsMedian")
-            print(f"\ntargets at {r['workers']} workers: warm first render {fr} ms "
-                  f"({'met' if fr is not None and fr <= TARGET_FIRST_RENDER_MS else 'NOT met'}, ≤ {TARGET_FIRST_RENDER_MS:.0f}); "
-                  f"1 % delta {dm} ms ({'met' if dm is not None and dm <= TARGET_DELTA_MS else 'NOT met'}, ≤ {TARGET_DELTA_MS:.0f})")
-        summary["e2e"] = [{k: r.get(k) for k in ("workers", "cold", "warmMedian", "churnWindow", "delta1pct", "heapUsedMB",
-                                                 "stateEndpoint", "errors", "serverLogProblems")} for r in rows]
+            print(
+                f"\ntargets at {r['workers']} workers: warm first render {fr} ms "
+                f"({'met' if fr is not None and fr <= TARGET_FIRST_RENDER_MS else 'NOT met'}, ≤ {TARGET_FIRST_RENDER_MS:.0f}); "
+                f"1 % delta {dm} ms ({'met' if dm is not None and dm <= TARGET_DELTA_MS else 'NOT met'}, ≤ {TARGET_DELTA_MS:.0f})"
+            )
+        summary["e2e"] = [
+            {
+                k: r.get(k)
+                for k in (
+                    "workers",
+                    "cold",
+                    "warmMedian",
+                    "churnWindow",
+                    "delta1pct",
+                    "heapUsedMB",
+                    "stateEndpoint",
+                    "errors",
+                    "serverLogProblems",
+                )
+            }
+            for r in rows
+        ]
     summary["loadavgEnd"] = [round(x, 2) for x in os.getloadavg()]
     summary["failures"] = failures
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import frontend_render as fr  # noqa: E402
+import frontend_render as fr
 
 MOCK_WS = """
 window.__sockets = [];
@@ -62,23 +62,50 @@ def main() -> None:
             page.add_init_script(MOCK_WS)
             page.goto(server.url + "?ns=web&q=api")
             page.wait_for_function("window.clusterviz && window.__sockets.length === 1")
-            check(page.evaluate("window.__sockets[0].url").endswith(f"/ws/clusters/{fr.CLUSTER}/"), "websocket URL from data-ws-path")
-            check(page.evaluate("clusterviz.indicator()") == "reconnecting", "indicator 'reconnecting' before the first state")
-            check(page.input_value("#filter-ns") == "web" and page.input_value("#filter-q") == "api", "filters read from the URL")
+            check(
+                page.evaluate("window.__sockets[0].url").endswith(f"/ws/clusters/{fr.CLUSTER}/"),
+                "websocket URL from data-ws-path",
+            )
+            check(
+                page.evaluate("clusterviz.indicator()") == "reconnecting",
+                "indicator 'reconnecting' before the first state",
+            )
+            check(
+                page.input_value("#filter-ns") == "web" and page.input_value("#filter-q") == "api",
+                "filters read from the URL",
+            )
 
             page.evaluate("(st) => window.__emit(Object.assign({type: 'state'}, st))", state)
             page.wait_for_function("document.body.dataset.rendered === '1'")
             check(page.evaluate("clusterviz.indicator()") == "live", "indicator 'live' after the state")
             check(page.get_attribute("#live-indicator", "data-state") == "live", "#live-indicator[data-state=live]")
-            check(page.evaluate("clusterviz.state.nodes.size") == 8 and page.evaluate("clusterviz.state.seq") == 100, "state applied")
-            check(page.locator("#control-plane [data-process='etcd'][data-health='degraded']").count() == 1, "control-plane chip data-process/data-health")
+            check(
+                page.evaluate("clusterviz.state.nodes.size") == 8 and page.evaluate("clusterviz.state.seq") == 100,
+                "state applied",
+            )
+            check(
+                page.locator("#control-plane [data-process='etcd'][data-health='degraded']").count() == 1,
+                "control-plane chip data-process/data-health",
+            )
 
             # delta in sequence
             pod = state["pods"][5]
-            d1 = {"type": "delta", "cluster": fr.CLUSTER, "seq": 101, "revision": 1001, "at": 1, "source": state["source"],
-                  "nodes": {"upsert": [], "remove": []}, "pods": {"upsert": [dict(pod, statusClass="failed", status="CrashLoopBackOff")], "remove": []}}
+            d1 = {
+                "type": "delta",
+                "cluster": fr.CLUSTER,
+                "seq": 101,
+                "revision": 1001,
+                "at": 1,
+                "source": state["source"],
+                "nodes": {"upsert": [], "remove": []},
+                "pods": {"upsert": [dict(pod, statusClass="failed", status="CrashLoopBackOff")], "remove": []},
+            }
             page.evaluate("(d) => window.__emit(d)", d1)
-            check(page.evaluate(f"clusterviz.state.pods.get('{pod['uid']}').status") == "CrashLoopBackOff" and page.evaluate("clusterviz.state.seq") == 101, "delta seq+1 applied")
+            check(
+                page.evaluate(f"clusterviz.state.pods.get('{pod['uid']}').status") == "CrashLoopBackOff"
+                and page.evaluate("clusterviz.state.seq") == 101,
+                "delta seq+1 applied",
+            )
             page.evaluate("(d) => window.__emit(d)", dict(d1, seq=101))
             check(page.evaluate("clusterviz.state.seq") == 101, "delta with seq <= state.seq ignored")
             # gap → refetch the state URL
@@ -91,23 +118,35 @@ def main() -> None:
             check(page.evaluate("clusterviz.state.seq") == 111, "deltas continue after the resync")
 
             # source not live → stale with the reason
-            page.evaluate("(s) => window.__emit({type: 'heartbeat', seq: 111, source: s})",
-                          dict(state["source"], state="error", reason="watch failed: connection refused"))
+            page.evaluate(
+                "(s) => window.__emit({type: 'heartbeat', seq: 111, source: s})",
+                dict(state["source"], state="error", reason="watch failed: connection refused"),
+            )
             check(page.evaluate("clusterviz.indicator()") == "stale", "indicator 'stale' when source.state != live")
-            check("watch failed" in page.inner_text("#live-indicator") and "stale since" in page.inner_text("#live-indicator"), "stale text shows the time and the reason")
+            check(
+                "watch failed" in page.inner_text("#live-indicator")
+                and "stale since" in page.inner_text("#live-indicator"),
+                "stale text shows the time and the reason",
+            )
             page.evaluate("(s) => window.__emit({type: 'heartbeat', seq: 111, source: s})", state["source"])
             check(page.evaluate("clusterviz.indicator()") == "live", "back to live on a live heartbeat")
             # no message for > 10 s
             stale = page.evaluate("""() => { const real = Date.now; const t = real() + 11000; Date.now = () => t;
                 const st = clusterviz.indicator(); const txt = document.getElementById('live-indicator').textContent; Date.now = real; clusterviz.indicator(); return [st, txt]; }""")
-            check(stale[0] == "stale" and "stale since" in stale[1], "indicator 'stale since HH:MM:SS' after 10 s of silence")
+            check(
+                stale[0] == "stale" and "stale since" in stale[1],
+                "indicator 'stale since HH:MM:SS' after 10 s of silence",
+            )
 
             # close → reconnecting, then a new socket after the backoff, which gets a fresh state
             page.evaluate("window.__sockets[0].close()")
             check(page.evaluate("clusterviz.indicator()") == "reconnecting", "indicator 'reconnecting' after close")
             page.wait_for_function("window.__sockets.length === 2", timeout=3000)
             page.evaluate("(st) => window.__emit(Object.assign({type: 'state'}, st))", dict(state, seq=200))
-            check(page.evaluate("clusterviz.state.seq") == 200 and page.evaluate("clusterviz.indicator()") == "live", "reconnected and resynced")
+            check(
+                page.evaluate("clusterviz.state.seq") == 200 and page.evaluate("clusterviz.indicator()") == "live",
+                "reconnected and resynced",
+            )
 
             # filters → URL
             page.select_option("#filter-ns", "")
@@ -115,14 +154,24 @@ def main() -> None:
             page.fill("#filter-selector", "app in (api,web),!canary")
             page.wait_for_timeout(400)
             qs = parse_qs(urlsplit(page.url).query)
-            check(qs.get("selector") == ["app in (api,web),!canary"] and "ns" not in qs and "q" not in qs, "filters written to the URL with replaceState")
+            check(
+                qs.get("selector") == ["app in (api,web),!canary"] and "ns" not in qs and "q" not in qs,
+                "filters written to the URL with replaceState",
+            )
             page.fill("#filter-selector", "app in (api")
             page.wait_for_timeout(400)
-            check(page.get_attribute("#filter-selector", "aria-invalid") == "true" and page.inner_text("#selector-error") != "", "invalid selector flagged")
+            check(
+                page.get_attribute("#filter-selector", "aria-invalid") == "true"
+                and page.inner_text("#selector-error") != "",
+                "invalid selector flagged",
+            )
             page.fill("#filter-selector", "")
             page.fill("#filter-group", "topology.kubernetes.io/zone")
             page.wait_for_timeout(400)
-            check(parse_qs(urlsplit(page.url).query).get("group") == ["topology.kubernetes.io/zone"], "group-by in the URL")
+            check(
+                parse_qs(urlsplit(page.url).query).get("group") == ["topology.kubernetes.io/zone"],
+                "group-by in the URL",
+            )
 
             # selector semantics
             sel = page.evaluate("""() => { const m = clusterviz.selectorMatches, L = {app: 'web', tier: 'fe', 'example.com/x': '1'};
@@ -131,7 +180,9 @@ def main() -> None:
                       m('!missing', L), m('app=web,tier=fe', L), !m('app=web,tier=be', L), m('example.com/x=1', L), m('', L),
                       m(' app = web , tier in ( fe ) ', L)]; }""")
             check(all(sel), f"label selector semantics {sel}")
-            bad = page.evaluate("""() => ['app in (a', 'a=b,', '=x', 'a in x'].map(s => clusterviz.parseSelector(s).ok)""")
+            bad = page.evaluate(
+                """() => ['app in (a', 'a=b,', '=x', 'a in x'].map(s => clusterviz.parseSelector(s).ok)"""
+            )
             check(not any(bad), "malformed selectors rejected")
 
             # click a pod → htmx GET of its panel; Escape restores the empty panel
@@ -142,7 +193,10 @@ def main() -> None:
             box = page.locator("#cluster-canvas").bounding_box()
             page.mouse.move(box["x"] + r["x"] + r["w"] / 2, box["y"] + r["y"] + r["h"] / 2)
             page.wait_for_timeout(50)
-            check(page.is_visible("#map-tooltip") and target["name"] in page.inner_text("#map-tooltip"), "hover tooltip names the pod")
+            check(
+                page.is_visible("#map-tooltip") and target["name"] in page.inner_text("#map-tooltip"),
+                "hover tooltip names the pod",
+            )
             page.mouse.click(box["x"] + r["x"] + r["w"] / 2, box["y"] + r["y"] + r["h"] / 2)
             page.wait_for_selector("#side-panel .bench-panel", timeout=3000)
             want = f"/clusters/{fr.CLUSTER}/pods/{target['namespace']}/{target['name']}/panel"
@@ -151,17 +205,30 @@ def main() -> None:
             nr = page.evaluate(f"clusterviz.layout.nodeRect('{node}')")
             page.mouse.click(box["x"] + nr["x"] + 20, box["y"] + nr["y"] + 5)
             page.wait_for_timeout(300)
-            check(any(q.startswith(f"/clusters/{fr.CLUSTER}/nodes/{node}/panel") for q in server.requests), "node click → node panel")
+            check(
+                any(q.startswith(f"/clusters/{fr.CLUSTER}/nodes/{node}/panel") for q in server.requests),
+                "node click → node panel",
+            )
             page.click("#control-plane [data-process='etcd'] .cv-chip-main")
             page.wait_for_timeout(300)
-            check(any(q.startswith(f"/clusters/{fr.CLUSTER}/processes/etcd/panel?node=") for q in server.requests), "process chip → process panel")
+            check(
+                any(q.startswith(f"/clusters/{fr.CLUSTER}/processes/etcd/panel?node=") for q in server.requests),
+                "process chip → process panel",
+            )
             if args.screenshot:
                 page.screenshot(path=args.screenshot)
             page.keyboard.press("Escape")
-            check(page.locator("#side-panel .cv-panel-empty").count() == 1 and page.get_attribute("#side-panel", "data-open") == "0", "Escape closes the panel")
+            check(
+                page.locator("#side-panel .cv-panel-empty").count() == 1
+                and page.get_attribute("#side-panel", "data-open") == "0",
+                "Escape closes the panel",
+            )
             hdr = page.evaluate("document.querySelector('body').getAttribute('hx-headers')")
             check("X-CSRFToken" in (hdr or ""), "hx-headers carries the CSRF header")
-            check(page.locator("script:not([src]):not([type='application/json'])").count() == 0, "no inline scripts (CSP-ready)")
+            check(
+                page.locator("script:not([src]):not([type='application/json'])").count() == 0,
+                "no inline scripts (CSP-ready)",
+            )
             check(not errors, f"no page errors {errors}")
             browser.close()
     finally:

@@ -7,6 +7,7 @@ namespace-scoped viewer every outgoing frame passes through :meth:`Scope.filter_
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -27,6 +28,10 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404  # the consumer's code for a cluster that does not exist: out of scope looks the same
 CLOSE_CODES = {Decision.LOGIN: CLOSE_UNAUTHENTICATED, Decision.FORBIDDEN: CLOSE_FORBIDDEN}
 WS_PREFIX = "/ws/clusters/"
+RECHECK_SECONDS = 30.0
+"""How often an open websocket that a display token opened checks that the token is still valid: a wall
+streams for weeks, and revoking (or the expiry of) its token must end the stream, not only the next connect."""
+CLOSE_TOKEN_ENDED = 4401
 
 
 def ws_route(path: str) -> Route:
@@ -69,6 +74,32 @@ def scoped_send(send: Send, scope: Scope) -> Send:
     return filtered
 
 
+def token_still_valid(token_id: int) -> bool:
+    """Runs in a thread (it reads the database)."""
+    return token_by_id(token_id) is not None
+
+
+def revalidating_send(send: Send, token_id: int, every: float | None = None) -> Send:
+    """Before a frame goes out, at most every ``every`` seconds, check the token; once it has ended, close."""
+    every = RECHECK_SECONDS if every is None else every
+    last_check = time.monotonic()
+    ended = False
+
+    async def checked(message: Message) -> None:
+        nonlocal last_check, ended
+        if ended:
+            return
+        if message.get("type") == "websocket.send" and time.monotonic() - last_check >= every:
+            last_check = time.monotonic()
+            if not await database_sync_to_async(token_still_valid)(token_id):
+                ended = True
+                await send({"type": "websocket.close", "code": CLOSE_TOKEN_ENDED})
+                return
+        await send(message)
+
+    return checked
+
+
 class WebsocketAccessMiddleware:
     def __init__(self, inner: ASGIApp) -> None:
         self.inner = inner
@@ -82,4 +113,6 @@ class WebsocketAccessMiddleware:
             return
         if viewer.scope.narrowed:
             send = scoped_send(send, viewer.scope)
+        if viewer.token_id is not None:
+            send = revalidating_send(send, viewer.token_id)
         await self.inner({**scope, "viewer": viewer}, receive, send)

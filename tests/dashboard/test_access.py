@@ -547,3 +547,29 @@ def test_the_compiled_catalog_matches_its_source(tmp_path: Path) -> None:
     po = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
     subprocess.run(["msgfmt", "--check", "-o", str(tmp_path / "django.mo"), str(po)], check=True)
     assert (tmp_path / "django.mo").read_bytes() == po.with_suffix(".mo").read_bytes(), "run compilemessages"
+
+
+async def test_revoking_a_token_ends_a_websocket_it_opened(running_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wall streams for weeks: revocation must reach the open stream, not only the next connect."""
+    from asgiref.sync import sync_to_async
+
+    from dashboard.access import websocket
+
+    monkeypatch.setattr(websocket, "RECHECK_SECONDS", 0.0)
+    secret = await sync_to_async(make_token)([])
+    communicator, connected, _ = await ws(f"/ws/clusters/demo/?token={secret}", ORIGIN)
+    assert connected
+    try:
+        first = orjson.loads(await communicator.receive_from(timeout=5))
+        assert first["type"] == "state"
+        token = await DisplayToken.objects.aget()
+        await sync_to_async(token.revoke)()
+        closed = None
+        for _ in range(100):
+            output = await communicator.receive_output(timeout=5)
+            if output["type"] == "websocket.close":
+                closed = output
+                break
+        assert closed is not None and closed["code"] == websocket.CLOSE_TOKEN_ENDED
+    finally:
+        await communicator.disconnect()
