@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("dashboard.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("wall/", include("dashboard.wall_urls")),
+    path("", include("dashboard.history_urls")),
 ]

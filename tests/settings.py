@@ -11,5 +11,6 @@ os.environ.setdefault("CLUSTERVIZ_CSP_REPORT_ONLY", "1")
 from dashboard.settings import *  # noqa: F403
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+CLUSTERVIZ_HISTORY = False  # the history tests build their own recorder
 CLUSTERVIZ_TICK = 0.05
 CLUSTERVIZ_FAKE = {**CLUSTERVIZ_FAKE, "scenario": "quiet", "seed": 7, "speed": 20.0}  # noqa: F405

@@ -1,0 +1,261 @@
+"""The snapshot file: one moment of one cluster as JSON, written in a stable order and checked on the way in.
+
+A document is ``{"schema": "clusterviz.snapshot/v1", "cluster", "at", "exportedAt", "state": ClusterState}``
+(JSON Schema: ``clusterviz/schema/snapshot-v1.schema.json``). Keys are sorted, nodes come by name, pods by
+namespace/name, the control plane by name/node, one value per line: two exports diff cleanly with ``diff``.
+Reading refuses, with a :class:`SnapshotError` that says why, anything that is not such a document: invalid or
+truncated JSON or gzip, another schema version, files over the size limit, duplicate names, wrong types.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+import orjson
+
+from clusterviz.history import pod_key
+from clusterviz.wire import ClusterState
+
+SCHEMA = "clusterviz.snapshot/v1"
+GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+STATUS_CLASSES = frozenset({"running", "pending", "succeeded", "failed", "terminating", "unknown"})
+
+
+class SnapshotError(ValueError):
+    """The input is not a snapshot this version can load; the message says why, for a person to read."""
+
+
+class Snapshot(TypedDict):
+    schema: str
+    cluster: str
+    at: float
+    exportedAt: float
+    state: ClusterState
+
+
+# -- writing ---------------------------------------------------------------------------------------------------
+
+
+def _process_key(p: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(p.get("name", "")), str(p.get("node") or ""))
+
+
+def document(state: ClusterState, *, at: float | None = None, exported_at: float) -> Snapshot:
+    """The export document of a state, in the stable order (the state itself is not modified)."""
+    ordered: ClusterState = {
+        **state,
+        "controlPlane": sorted(state["controlPlane"], key=_process_key),
+        "nodes": sorted(state["nodes"], key=lambda n: n["name"]),
+        "pods": sorted(state["pods"], key=pod_key),
+    }
+    return {
+        "schema": SCHEMA,
+        "cluster": state["cluster"],
+        "at": state["at"] if at is None else at,
+        "exportedAt": exported_at,
+        "state": ordered,
+    }
+
+
+def dumps(doc: Snapshot) -> bytes:
+    """JSON bytes with sorted keys and two-space indent, ending in a newline."""
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def compress(data: bytes, level: int = 1) -> bytes:
+    """gzip at a fast level (an export of 150,000 pods is ~200 MB of text; level 1 keeps it to seconds)."""
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+
+
+def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as error:
+        raise SnapshotError(f"the file is not valid gzip ({error})") from None
+    if len(out) > max_bytes:
+        raise SnapshotError(f"the file unpacks to more than the limit of {max_bytes // (1024 * 1024)} MB")
+    if not inflater.eof:
+        raise SnapshotError("the gzip file is truncated (it ends before its data does)")
+    return out
+
+
+def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
+    """Read a snapshot file (plain or gzip) and check it thoroughly; raise SnapshotError on anything wrong."""
+    if len(data) > max_bytes:
+        raise SnapshotError(f"the file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
+    if not data.strip():
+        raise SnapshotError("the file is empty")
+    if data[:2] == GZIP_MAGIC:
+        data = _gunzip(data, max_bytes)
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        hint = " — is the file truncated?" if error.pos >= len(data.rstrip()) - 1 else ""
+        raise SnapshotError(f"the file is not valid JSON: {error.msg} at line {error.lineno}{hint}") from None
+    return validate(doc)
+
+
+def validate(doc: Any) -> Snapshot:
+    """Check an already-parsed document; returns it typed, or raises SnapshotError with the first problem."""
+    _expect(isinstance(doc, dict), "the file is not a clusterviz snapshot (expected a JSON object)")
+    version = doc.get("schema")
+    _expect(version is not None, 'the file is not a clusterviz snapshot (no "schema" field)')
+    _expect(
+        version == SCHEMA,
+        f"unsupported snapshot schema {str(version)[:80]!r}: this version reads {SCHEMA!r}",
+    )
+    _fields(doc, TOP_FIELDS, "the document")
+    _expect(bool(CLUSTER_NAME.match(doc["cluster"])), f"cluster name {doc['cluster'][:80]!r} is not a valid name")
+    state = doc["state"]
+    _fields(state, STATE_FIELDS, "state")
+    _expect(state["cluster"] == doc["cluster"], "state.cluster differs from the document's cluster")
+    _fields(state["source"], SOURCE_FIELDS, "state.source")
+    for i, process in enumerate(state["controlPlane"]):
+        _fields(process, PROCESS_FIELDS, f"state.controlPlane[{i}]")
+    _check_nodes(state["nodes"])
+    _check_pods(state["pods"])
+    return doc  # type: ignore[no-any-return]
+
+
+def _check_nodes(nodes: list[Any]) -> None:
+    seen: set[str] = set()
+    for i, node in enumerate(nodes):
+        _fields(node, NODE_FIELDS, f"state.nodes[{i}]")
+        for key in ("allocatable", "requested"):
+            _fields(node[key], RESOURCE_FIELDS, f"state.nodes[{i}].{key}")
+        for j, agent in enumerate(node["agents"]):
+            _fields(agent, PROCESS_FIELDS, f"state.nodes[{i}].agents[{j}]")
+        _expect(node["name"] not in seen, f"duplicate node name {node['name'][:120]!r}")
+        seen.add(node["name"])
+
+
+def _check_pods(pods: list[Any]) -> None:
+    names: set[tuple[str, str]] = set()
+    uids: set[str] = set()
+    for i, pod in enumerate(pods):
+        where = f"state.pods[{i}]"
+        _fields(pod, POD_FIELDS, where)
+        _fields(pod["requests"], RESOURCE_FIELDS, f"{where}.requests")
+        if pod["owner"] is not None:
+            _fields(pod["owner"], OWNER_FIELDS, f"{where}.owner")
+        if pod["statusClass"] not in STATUS_CLASSES:
+            raise SnapshotError(f"{where}.statusClass {str(pod['statusClass'])[:40]!r} is unknown")
+        key = pod_key(pod)
+        if key in names:  # messages are built only on failure: 150,000 pods are checked in well under a second
+            raise SnapshotError(f"duplicate pod {key[0][:60]}/{key[1][:120]}")
+        if pod["uid"] in uids:
+            raise SnapshotError(f"duplicate pod uid {pod['uid'][:80]!r}")
+        names.add(key)
+        uids.add(pod["uid"])
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SnapshotError(message)
+
+
+# Field specs: name → accepted JSON types. Tests keep them equal to the TypedDicts of clusterviz.wire and to
+# the JSON Schema file, so the three never drift apart.
+_NUM = (int, float)
+_STR = (str,)
+_OPT_STR = (str, type(None))
+TOP_FIELDS: dict[str, tuple[type, ...]] = {
+    "schema": _STR,
+    "cluster": _STR,
+    "at": _NUM,
+    "exportedAt": _NUM,
+    "state": (dict,),
+}
+STATE_FIELDS: dict[str, tuple[type, ...]] = {
+    "cluster": _STR,
+    "revision": (int,),
+    "seq": (int,),
+    "at": _NUM,
+    "source": (dict,),
+    "controlPlane": (list,),
+    "nodes": (list,),
+    "pods": (list,),
+}
+SOURCE_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _STR,
+    "state": _STR,
+    "reason": _STR,
+    "lastEventAt": (int, float, type(None)),
+    "resourceVersion": _STR,
+}
+PROCESS_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _STR,
+    "role": _STR,
+    "health": _STR,
+    "evidence": (list,),
+    "version": _STR,
+    "node": _OPT_STR,
+    "pod": _OPT_STR,
+}
+RESOURCE_FIELDS: dict[str, tuple[type, ...]] = {"cpu": (int,), "memory": (int,), "pods": (int,)}
+OWNER_FIELDS: dict[str, tuple[type, ...]] = {"kind": _STR, "name": _STR}
+NODE_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _STR,
+    "roles": (list,),
+    "controlPlane": (bool,),
+    "ready": _STR,
+    "conditions": (dict,),
+    "unschedulable": (bool,),
+    "taints": (list,),
+    "labels": (dict,),
+    "kubeletVersion": _STR,
+    "containerRuntime": _STR,
+    "osImage": _STR,
+    "architecture": _STR,
+    "allocatable": (dict,),
+    "requested": (dict,),
+    "agents": (list,),
+    "createdAt": _NUM,
+}
+POD_FIELDS: dict[str, tuple[type, ...]] = {
+    "uid": _STR,
+    "name": _STR,
+    "namespace": _STR,
+    "node": _OPT_STR,
+    "phase": _STR,
+    "status": _STR,
+    "statusClass": _STR,
+    "readyContainers": (int,),
+    "totalContainers": (int,),
+    "restarts": (int,),
+    "owner": (dict, type(None)),
+    "qosClass": _STR,
+    "labels": (dict,),
+    "requests": (dict,),
+    "message": _STR,
+    "createdAt": _NUM,
+}
+_TYPE_NAMES = {
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    bool: "true/false",
+    dict: "an object",
+    list: "a list",
+    type(None): "null",
+}
+
+
+def _fields(obj: Any, spec: Mapping[str, tuple[type, ...]], where: str) -> None:
+    _expect(isinstance(obj, dict), f"{where} must be an object")
+    for name, types in spec.items():
+        if name not in obj:
+            raise SnapshotError(f"{where} has no field {name!r}")
+        value = obj[name]
+        if not isinstance(value, types) or (value.__class__ is bool and bool not in types):
+            raise SnapshotError(f"{where}.{name} must be {' or '.join(_TYPE_NAMES[t] for t in types)}")

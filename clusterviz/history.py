@@ -1,0 +1,478 @@
+"""A cluster's history as pure functions: rebuild a moment, compare two moments, find what happened.
+
+Storage keeps periodic full states (checkpoints) and the deltas published between them. A moment is the
+latest checkpoint before it plus that checkpoint's deltas up to the moment, merged exactly as a browser
+merges them (upsert and remove by key, take seq, revision, source and control plane). Everything here works
+on the wire shapes of :mod:`clusterviz.wire`, so what is stored is what the live map was allowed to show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, TypedDict
+
+from clusterviz.wire import ClusterState, Delta, NodeView, PodSummary, Process
+
+STATUS_CLASSES = ("running", "pending", "succeeded", "failed", "terminating", "unknown")
+FAILING = re.compile(r"BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed")
+SCALABLE_OWNERS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"})
+COLLAPSE_AFTER = 20
+"""More events of one kind in one delta than this become one summary event (a node failing takes 110 pods)."""
+
+
+def pod_key(pod: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(pod["namespace"]), str(pod["name"]))
+
+
+def sort_state(state: ClusterState) -> ClusterState:
+    """The state with nodes by name and pods by namespace/name, the order every stored state has."""
+    return {
+        **state,
+        "nodes": sorted(state["nodes"], key=lambda n: n["name"]),
+        "pods": sorted(state["pods"], key=pod_key),
+    }
+
+
+# -- rebuilding ------------------------------------------------------------------------------------------------
+
+
+class Replayer:
+    """A state being rebuilt: keyed maps, so applying thousands of deltas costs no re-sorting until the end."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.base = state
+        self.seq = state["seq"]
+        self.revision = state["revision"]
+        self.at = state["at"]
+        self.source = state["source"]
+        self.control_plane: list[Process] = state["controlPlane"]
+        self.nodes: dict[str, NodeView] = {n["name"]: n for n in state["nodes"]}
+        self.pods: dict[str, PodSummary] = {p["uid"]: p for p in state["pods"]}
+
+    def apply(self, delta: Delta) -> bool:
+        """Merge one delta; False (and nothing changed) when the state already covers its seq."""
+        if delta["seq"] <= self.seq:
+            return False
+        for name in delta["nodes"]["remove"]:
+            self.nodes.pop(name, None)
+        for node in delta["nodes"]["upsert"]:
+            self.nodes[node["name"]] = node
+        for uid in delta["pods"]["remove"]:
+            self.pods.pop(uid, None)
+        for pod in delta["pods"]["upsert"]:
+            self.pods[pod["uid"]] = pod
+        self.seq, self.revision, self.at = delta["seq"], delta["revision"], delta["at"]
+        self.source = delta["source"]
+        if "controlPlane" in delta:
+            self.control_plane = delta["controlPlane"]
+        return True
+
+    def state(self) -> ClusterState:
+        return {
+            "cluster": self.base["cluster"],
+            "revision": self.revision,
+            "seq": self.seq,
+            "at": self.at,
+            "source": self.source,
+            "controlPlane": self.control_plane,
+            "nodes": [self.nodes[n] for n in sorted(self.nodes)],
+            "pods": sorted(self.pods.values(), key=pod_key),
+        }
+
+
+def apply_delta(state: ClusterState, delta: Delta) -> ClusterState:
+    """What a browser does with one delta (a delta the state already covers changes nothing)."""
+    replayer = Replayer(state)
+    if not replayer.apply(delta):
+        return state
+    return replayer.state()
+
+
+class GapError(ValueError):
+    """The deltas after a checkpoint are not consecutive: the moment cannot be rebuilt exactly."""
+
+
+def rebuild(checkpoint: ClusterState, deltas: Iterable[Delta], at: float | None = None) -> ClusterState:
+    """The state at ``at`` (None: after every delta): the checkpoint plus its consecutive deltas up to then.
+
+    Deltas the checkpoint already covers are skipped; a missing seq raises :class:`GapError`.
+    """
+    replayer = Replayer(checkpoint)
+    for delta in deltas:
+        if at is not None and delta["at"] > at:
+            break
+        if delta["seq"] <= replayer.seq:
+            continue
+        if delta["seq"] != replayer.seq + 1:
+            raise GapError(f"seq {replayer.seq + 1} is missing (next stored is {delta['seq']})")
+        replayer.apply(delta)
+    state = replayer.state()
+    if at is not None and at > state["at"]:
+        state["at"] = at
+    return state
+
+
+# -- diff ------------------------------------------------------------------------------------------------------
+
+
+class NodeChange(TypedDict):
+    name: str
+    field: str  # ready, unschedulable
+    before: str
+    after: str
+
+
+class PodRef(TypedDict):
+    namespace: str
+    name: str
+    node: str | None
+    status: str
+
+
+class PodStatusChange(TypedDict):
+    namespace: str
+    name: str
+    node: str | None
+    before: str
+    after: str
+
+
+class PodMove(TypedDict):
+    namespace: str
+    name: str
+    before: str | None
+    after: str | None
+
+
+class Diff(TypedDict):
+    nodesAdded: list[str]
+    nodesRemoved: list[str]
+    nodesChanged: list[NodeChange]
+    podsAdded: list[PodRef]
+    podsRemoved: list[PodRef]
+    podsStatusChanged: list[PodStatusChange]
+    podsMoved: list[PodMove]
+
+
+def _ref(pod: PodSummary) -> PodRef:
+    return {"namespace": pod["namespace"], "name": pod["name"], "node": pod["node"], "status": pod["status"]}
+
+
+def _node_changes(a: NodeView, b: NodeView) -> list[NodeChange]:
+    changes: list[NodeChange] = []
+    if a["ready"] != b["ready"]:
+        changes.append({"name": a["name"], "field": "ready", "before": a["ready"], "after": b["ready"]})
+    if a["unschedulable"] != b["unschedulable"]:
+        before, after = ("cordoned" if x else "schedulable" for x in (a["unschedulable"], b["unschedulable"]))
+        changes.append({"name": a["name"], "field": "unschedulable", "before": before, "after": after})
+    return changes
+
+
+def diff(a: ClusterState, b: ClusterState) -> Diff:
+    """What differs from moment ``a`` to moment ``b``: nodes by name, pods by namespace/name, sorted."""
+    nodes_a = {n["name"]: n for n in a["nodes"]}
+    nodes_b = {n["name"]: n for n in b["nodes"]}
+    pods_a = {pod_key(p): p for p in a["pods"]}
+    pods_b = {pod_key(p): p for p in b["pods"]}
+    common = sorted(pods_a.keys() & pods_b.keys())
+    return {
+        "nodesAdded": sorted(nodes_b.keys() - nodes_a.keys()),
+        "nodesRemoved": sorted(nodes_a.keys() - nodes_b.keys()),
+        "nodesChanged": [
+            c for n in sorted(nodes_a.keys() & nodes_b.keys()) for c in _node_changes(nodes_a[n], nodes_b[n])
+        ],
+        "podsAdded": [_ref(pods_b[k]) for k in sorted(pods_b.keys() - pods_a.keys())],
+        "podsRemoved": [_ref(pods_a[k]) for k in sorted(pods_a.keys() - pods_b.keys())],
+        "podsStatusChanged": [
+            {
+                "namespace": k[0],
+                "name": k[1],
+                "node": pods_b[k]["node"],
+                "before": pods_a[k]["status"],
+                "after": pods_b[k]["status"],
+            }
+            for k in common
+            if pods_a[k]["status"] != pods_b[k]["status"]
+        ],
+        "podsMoved": [
+            {"namespace": k[0], "name": k[1], "before": pods_a[k]["node"], "after": pods_b[k]["node"]}
+            for k in common
+            if pods_a[k]["node"] != pods_b[k]["node"]
+        ],
+    }
+
+
+def diff_size(d: Diff) -> int:
+    lists: list[list[Any]] = list(d.values())  # type: ignore[arg-type]
+    return sum(len(v) for v in lists)
+
+
+# -- tracking: timeline events and chart samples ---------------------------------------------------------------
+
+EventKind = Literal["pod-failed", "node-not-ready", "node-ready", "node-added", "node-removed", "scaled"]
+
+
+class TimelineEvent(TypedDict):
+    at: float
+    seq: int
+    kind: EventKind
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pod:
+    key: tuple[str, str]
+    status: str
+    status_class: str
+    node: str | None
+    owner: tuple[str, str, str] | None  # namespace, kind, name
+    restarts: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    ready: str
+    requested_cpu: int
+    requested_memory: int
+    allocatable_cpu: int
+    allocatable_memory: int
+
+
+def _slim_pod(pod: PodSummary) -> _Pod:
+    owner = pod["owner"]
+    owner_key = (pod["namespace"], owner["kind"], owner["name"]) if owner else None
+    return _Pod(pod_key(pod), pod["status"], pod["statusClass"], pod["node"], owner_key, pod["restarts"])
+
+
+def _slim_node(node: NodeView) -> _Node:
+    req, alloc = node["requested"], node["allocatable"]
+    return _Node(node["ready"], req["cpu"], req["memory"], alloc["cpu"], alloc["memory"])
+
+
+def is_failing(status: str, status_class: str) -> bool:
+    return status_class == "failed" or (status not in ("Running", "Completed") and bool(FAILING.search(status)))
+
+
+class NodeSample(TypedDict):
+    ready: bool
+    cpuRequested: int
+    memoryRequested: int
+    cpuAllocatable: int
+    memoryAllocatable: int
+
+
+class Sample(TypedDict):
+    at: float
+    pods: dict[str, int]  # by status class
+    nodes: int
+    nodesReady: int
+    restarts: int  # sum over the pods present
+    perNode: dict[str, NodeSample]
+
+
+def _counted_owner(pod: _Pod | None) -> tuple[str, str, str] | None:
+    if pod is None or pod.owner is None or pod.owner[1] not in SCALABLE_OWNERS or pod.status_class == "terminating":
+        return None
+    return pod.owner
+
+
+@dataclass
+class Tracker:
+    """A slim mirror of one cluster (a few fields per object) that turns deltas into timeline events."""
+
+    pods: dict[str, _Pod] = field(default_factory=dict)
+    nodes: dict[str, _Node] = field(default_factory=dict)
+    owners: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # live pods per scalable owner
+
+    @classmethod
+    def of(cls, state: ClusterState) -> Tracker:
+        pods = {p["uid"]: _slim_pod(p) for p in state["pods"]}
+        owners = Counter(o for o in map(_counted_owner, pods.values()) if o)
+        return cls(pods, {n["name"]: _slim_node(n) for n in state["nodes"]}, owners)
+
+    def _set_pod(self, uid: str, pod: _Pod | None) -> _Pod | None:
+        old = self.pods.pop(uid, None)
+        if (owner := _counted_owner(old)) is not None:
+            self.owners[owner] -= 1
+        if pod is not None:
+            self.pods[uid] = pod
+            if (owner := _counted_owner(pod)) is not None:
+                self.owners[owner] += 1
+        return old
+
+    def apply(self, delta: Delta) -> list[TimelineEvent]:
+        """Merge a delta into the mirror and return what happened in it, collapsed when there is a lot."""
+        out: list[TimelineEvent] = []
+        at, seq = delta["at"], delta["seq"]
+
+        def event(kind: EventKind, subject: str, text: str) -> None:
+            out.append({"at": at, "seq": seq, "kind": kind, "subject": subject, "text": text})
+
+        self._nodes_events(delta, event)
+        before: dict[tuple[str, str, str], int] = {}
+
+        def remember(pod: _Pod | None) -> None:
+            if pod is not None and pod.owner is not None and pod.owner[1] in SCALABLE_OWNERS:
+                before.setdefault(pod.owner, self.owners[pod.owner])
+
+        for uid in delta["pods"]["remove"]:
+            remember(self.pods.get(uid))
+            self._set_pod(uid, None)
+        for pod in delta["pods"]["upsert"]:
+            new = _slim_pod(pod)
+            remember(self.pods.get(pod["uid"]))
+            remember(new)
+            old = self._set_pod(pod["uid"], new)
+            was_failing = old is not None and is_failing(old.status, old.status_class)
+            if is_failing(new.status, new.status_class) and not was_failing:  # Error → CrashLoopBackOff: one failure
+                event("pod-failed", "/".join(new.key), f"Pod {'/'.join(new.key)} is {new.status}")
+        for owner in sorted(before):
+            if before[owner] != self.owners[owner]:
+                ns, kind, name = owner
+                event("scaled", f"{ns}/{name}", f"{kind} {ns}/{name}: {before[owner]} → {self.owners[owner]} pods")
+            if self.owners[owner] <= 0:
+                del self.owners[owner]
+        return collapse(out)
+
+    def _nodes_events(self, delta: Delta, event: Any) -> None:
+        for name in delta["nodes"]["remove"]:
+            if self.nodes.pop(name, None) is not None:
+                event("node-removed", name, f"Node {name} left the cluster")
+        for node in delta["nodes"]["upsert"]:
+            old, new = self.nodes.get(node["name"]), _slim_node(node)
+            self.nodes[node["name"]] = new
+            name = node["name"]
+            if old is None:
+                event("node-added", name, f"Node {name} joined the cluster")
+            elif old.ready == "True" and new.ready != "True":
+                event("node-not-ready", name, f"Node {name} became NotReady (Ready={new.ready})")
+            elif old.ready != "True" and new.ready == "True":
+                event("node-ready", name, f"Node {name} is Ready again")
+
+    def sample(self, at: float) -> Sample:
+        by_class = Counter(p.status_class for p in self.pods.values())
+        per_node: dict[str, NodeSample] = {
+            name: {
+                "ready": n.ready == "True",
+                "cpuRequested": n.requested_cpu,
+                "memoryRequested": n.requested_memory,
+                "cpuAllocatable": n.allocatable_cpu,
+                "memoryAllocatable": n.allocatable_memory,
+            }
+            for name, n in sorted(self.nodes.items())
+        }
+        return {
+            "at": at,
+            "pods": {c: by_class.get(c, 0) for c in STATUS_CLASSES},
+            "nodes": len(self.nodes),
+            "nodesReady": sum(1 for n in self.nodes.values() if n.ready == "True"),
+            "restarts": sum(p.restarts for p in self.pods.values()),
+            "perNode": per_node,
+        }
+
+
+def collapse(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """Keep at most COLLAPSE_AFTER events of a kind per delta; the rest become one counting event."""
+    by_kind = Counter(e["kind"] for e in events)
+    out: list[TimelineEvent] = []
+    summarized: set[str] = set()
+    for e in events:
+        if by_kind[e["kind"]] <= COLLAPSE_AFTER:
+            out.append(e)
+        elif e["kind"] not in summarized:
+            summarized.add(e["kind"])
+            text = f"{by_kind[e['kind']]} x {e['kind']} (e.g. {e['text']})"
+            out.append({**e, "subject": f"{by_kind[e['kind']]} objects", "text": text})
+    return out
+
+
+def events_between(before: ClusterState, deltas: Sequence[Delta]) -> list[TimelineEvent]:
+    tracker = Tracker.of(before)
+    return [e for d in deltas for e in tracker.apply(d)]
+
+
+# -- chart series ----------------------------------------------------------------------------------------------
+
+
+class Series(TypedDict):
+    t: list[float]
+    pods: dict[str, list[int | None]]
+    nodes: list[int | None]
+    nodesReady: list[int | None]
+    restarts: list[int | None]
+    perNode: dict[str, dict[str, list[int | None]]]
+
+
+def series(samples: Sequence[Sample], start: float, end: float, step: float) -> Series:
+    """Samples bucketed by ``step`` seconds from ``start``: each bucket shows the last sample at or before its
+    end (None before the first sample). Samples must be sorted by time."""
+    if step <= 0 or end < start:
+        raise ValueError("step must be positive and end not before start")
+    times: list[float] = []
+    t = start
+    while t <= end + 1e-9 and len(times) < 10_000:
+        times.append(t)
+        t += step
+    picked: list[Sample | None] = []
+    i, last = 0, None
+    for t in times:
+        while i < len(samples) and samples[i]["at"] <= t:
+            last = samples[i]
+            i += 1
+        picked.append(last)
+    node_names = sorted({n for s in picked if s for n in s["perNode"]})
+    per_node = {
+        name: {
+            key: [s["perNode"][name][key] if s and name in s["perNode"] else None for s in picked]
+            for key in ("cpuRequested", "memoryRequested", "cpuAllocatable", "memoryAllocatable")
+        }
+        for name in node_names
+    }
+    return {
+        "t": times,
+        "pods": {c: [s["pods"].get(c, 0) if s else None for s in picked] for c in STATUS_CLASSES},
+        "nodes": [s["nodes"] if s else None for s in picked],
+        "nodesReady": [s["nodesReady"] if s else None for s in picked],
+        "restarts": [s["restarts"] if s else None for s in picked],
+        "perNode": per_node,
+    }
+
+
+# -- moments in URLs and on the command line -------------------------------------------------------------------
+
+
+_URL_PLUS = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
+
+
+def parse_moment(text: str) -> float:
+    """Epoch seconds from ``1735787100``, ``1735787100.5`` or ISO 8601 (``2025-01-02T03:05:00Z``; no zone = UTC)."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty moment")
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{text[:40]!r} is not a moment")
+        return value
+    text = re.sub(r"\s*UTC$", "Z", text)  # what format_moment writes reads back
+    text = _URL_PLUS.sub(r"\1+\2", text)  # "…T03:05:00+02:00" in a URL arrives as "…T03:05:00 02:00"
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is neither epoch seconds nor an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def format_moment(at: float) -> str:
+    """``2025-01-02 03:05:00 UTC`` (whole seconds)."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,500 @@
+"""History pages and endpoints: rebuilt moments, timeline, chart series, diff, export and import.
+
+Database work and rebuilding run in worker threads (``sync_to_async(thread_sensitive=False)``), never on the
+event loop and never in the one thread Django gives sync views, so a slow rebuild does not hold up the map.
+Cluster text reaches templates as data and is autoescaped there; nothing here marks it safe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import orjson
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clusterviz import export
+from clusterviz.export import SnapshotError
+from clusterviz.history import (
+    STATUS_CLASSES,
+    Series,
+    diff,
+    diff_size,
+    format_moment,
+    parse_moment,
+    series,
+)
+from clusterviz.wire import ClusterState
+from dashboard.hub import UnknownCluster
+from dashboard.recorder import (
+    HistoryConfig,
+    HistoryError,
+    HistoryStore,
+    ImportRefused,
+    replay_state,
+    stored_snapshot,
+)
+
+T = TypeVar("T")
+GZIP_ABOVE = 8 * 1024 * 1024
+"""Exports bigger than this download as .json.gz."""
+DEFAULT_WINDOW = 3600.0
+MAX_POINTS = 2000
+CHART_W, CHART_H = 720, 140
+
+
+def _hub() -> Any:
+    from dashboard import hub as hub_module  # the hub in use now (tests swap it)
+
+    return hub_module.hub
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run database work in a worker thread and release its connection afterwards."""
+
+    def work() -> T:
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return await sync_to_async(work, thread_sensitive=False)()
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _moment(request: HttpRequest, key: str) -> float | None:
+    text = request.GET.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise BadQuery(f"{key}: {error}") from None
+
+
+def _json(data: Any) -> HttpResponse:
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
+# -- reading the store (worker threads) ------------------------------------------------------------------------
+
+
+def _state(cluster: str, at: float | None) -> dict[str, Any] | None:
+    store = HistoryStore()
+    imported = store.imported(cluster)
+    if imported is not None:
+        row, doc = imported
+        return {**replay_state(cluster, doc), "history": {"checkpoint": 0, "imported": True, "at": row.at}}
+    if at is None:
+        bounds = store.bounds(cluster)
+        if bounds is None:
+            return None
+        at = bounds[1]
+    try:
+        moment = store.state_at(cluster, at)
+    except HistoryError:
+        return None
+    return {**moment.state, "history": {"checkpoint": moment.checkpoint, "imported": False, "at": at}}
+
+
+def _range(cluster: str) -> dict[str, Any]:
+    store = HistoryStore()
+    imported = store.imported(cluster)
+    if imported is not None:
+        return {"cluster": cluster, "from": imported[0].at, "to": imported[0].at, "imported": True}
+    bounds = store.bounds(cluster)
+    lo, hi = bounds if bounds else (None, None)
+    return {"cluster": cluster, "from": lo, "to": hi, "imported": False}
+
+
+def _window(request: HttpRequest, bounds: tuple[float, float] | None) -> tuple[float, float]:
+    end = _moment(request, "to")
+    start = _moment(request, "from")
+    if end is None:
+        end = bounds[1] if bounds else time.time()
+    if start is None:
+        start = max(end - DEFAULT_WINDOW, bounds[0] if bounds else end - DEFAULT_WINDOW)
+    if end < start:
+        raise BadQuery("to is before from")
+    return start, end
+
+
+# -- JSON API --------------------------------------------------------------------------------------------------
+
+
+@require_GET
+async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
+    """The cluster as it was at ``?at=`` (epoch seconds or ISO 8601; default: the latest recorded moment)."""
+    try:
+        at = _moment(request, "at")
+    except BadQuery as error:
+        return _error(str(error))
+    state = await in_thread(_state, cluster, at)
+    if state is None:
+        return _error(f"no stored history of {cluster!r} at that moment", 404)
+    return _json(state)
+
+
+@require_GET
+async def api_deltas(request: HttpRequest, cluster: str) -> HttpResponse:
+    """For replay: the deltas after ``seq`` up to ``to`` when they continue segment ``checkpoint``; otherwise
+    ``{"resync": true}`` (fetch the state at ``to`` instead)."""
+    try:
+        to = _moment(request, "to")
+        checkpoint, seq = int(request.GET["checkpoint"]), int(request.GET["seq"])
+    except (BadQuery, KeyError, ValueError):
+        return _error("checkpoint and seq (integers) and to (a moment) are required")
+    if to is None:
+        return _error("to is required")
+    deltas = await in_thread(HistoryStore().deltas_between, cluster, checkpoint, seq, to)
+    if deltas is None:
+        return _json({"resync": True})
+    return _json({"deltas": deltas, "to": to})
+
+
+@require_GET
+async def api_range(request: HttpRequest, cluster: str) -> HttpResponse:
+    return _json(await in_thread(_range, cluster))
+
+
+@require_GET
+async def api_timeline(request: HttpRequest, cluster: str) -> HttpResponse:
+    store = HistoryStore()
+    try:
+        start, end = _window(request, await in_thread(store.bounds, cluster))
+    except BadQuery as error:
+        return _error(str(error))
+    events = await in_thread(store.events, cluster, start, end)
+    return _json({"cluster": cluster, "from": start, "to": end, "events": events})
+
+
+def _series(cluster: str, start: float, end: float, step: float) -> Series:
+    return series(HistoryStore().samples(cluster, start, end), start, end, step)
+
+
+@require_GET
+async def api_series(request: HttpRequest, cluster: str) -> HttpResponse:
+    try:
+        start, end = _window(request, await in_thread(HistoryStore().bounds, cluster))
+        step = float(request.GET.get("step") or max((end - start) / 240, 1.0))
+    except (BadQuery, ValueError) as error:
+        return _error(str(error))
+    if step <= 0 or (end - start) / step > MAX_POINTS:
+        return _error(f"step must be positive and give at most {MAX_POINTS} points")
+    return _json({"cluster": cluster, "step": step, **await in_thread(_series, cluster, start, end, step)})
+
+
+# -- export ----------------------------------------------------------------------------------------------------
+
+
+async def _live_document(cluster: str) -> export.Snapshot | None:
+    try:
+        runtime = await _hub().running(cluster)
+    except UnknownCluster:
+        return None
+    state: ClusterState = orjson.loads(await runtime.astate_json())
+    return export.document(state, exported_at=time.time())
+
+
+def _filename(cluster: str, at: float) -> str:
+    return f"{cluster}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(at))}.json"
+
+
+@require_GET
+async def export_snapshot(request: HttpRequest, cluster: str) -> HttpResponse:
+    """Download a moment (``?at=``; default: the live state, or an imported snapshot) as a snapshot file."""
+    try:
+        at = _moment(request, "at")
+    except BadQuery as error:
+        return _error(str(error))
+    live = await _live_document(cluster) if at is None else None
+    if live is not None:
+        doc = live
+    else:
+        try:
+            doc = await in_thread(stored_snapshot, HistoryStore(), cluster, at, time.time())
+        except HistoryError as error:
+            return _error(str(error), 404)
+    data = await in_thread(export.dumps, doc)
+    name = _filename(cluster, doc["at"])
+    if len(data) > GZIP_ABOVE or request.GET.get("gzip") == "1":
+        data, name = await in_thread(export.compress, data), name + ".gz"
+        response = HttpResponse(data, content_type="application/gzip")
+        response["Content-Encoding"] = "identity"  # already compressed: keep GZipMiddleware off it
+    else:
+        response = HttpResponse(data, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# -- pages -----------------------------------------------------------------------------------------------------
+
+
+def _points(t: list[float], values: list[int | None], start: float, end: float, vmax: float) -> str:
+    span = (end - start) or 1.0
+    top = vmax or 1.0
+    out = []
+    for x, v in zip(t, values, strict=True):
+        if v is None:
+            continue
+        px = (x - start) / span * CHART_W
+        py = CHART_H - (v / top) * (CHART_H - 4) - 2
+        out.append(f"{px:.1f},{py:.1f}")
+    return " ".join(out)
+
+
+def _chart(t: list[float], lines: dict[str, list[int | None]], start: float, end: float) -> dict[str, Any]:
+    vmax = max((v for vs in lines.values() for v in vs if v is not None), default=0)
+    return {
+        "max": vmax,
+        "lines": [
+            {
+                "name": name,
+                "points": _points(t, vs, start, end, vmax),
+                "last": next((v for v in reversed(vs) if v is not None), None),
+            }
+            for name, vs in lines.items()
+        ],
+    }
+
+
+def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[dict[str, Any]]:
+    """Requested CPU and memory as a share of allocatable, for the nodes with the highest peaks."""
+
+    def share(req: list[int | None], alloc: list[int | None]) -> list[int | None]:
+        return [None if r is None or not a else round(100 * r / a) for r, a in zip(req, alloc, strict=True)]
+
+    rows = []
+    for name, d in s["perNode"].items():
+        cpu = share(d["cpuRequested"], d["cpuAllocatable"])
+        mem = share(d["memoryRequested"], d["memoryAllocatable"])
+        peak = max([v for v in cpu + mem if v is not None], default=0)
+        rows.append((peak, name, cpu, mem))
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    return [
+        {
+            "name": name,
+            "peak": peak,
+            "chart": {
+                "max": 100,
+                "lines": [
+                    {"name": "cpu", "points": _points(s["t"], cpu, start, end, 100), "last": cpu[-1] if cpu else None},
+                    {
+                        "name": "memory",
+                        "points": _points(s["t"], mem, start, end, 100),
+                        "last": mem[-1] if mem else None,
+                    },
+                ],
+            },
+        }
+        for peak, name, cpu, mem in rows[:limit]
+    ]
+
+
+def _timeline_marks(events: Sequence[Mapping[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
+    span = (end - start) or 1.0
+    return [
+        {**e, "x": round((e["at"] - start) / span * CHART_W, 1), "when": format_moment(e["at"]), "before": e["at"] - 60}
+        for e in events
+    ]
+
+
+def _history_context(cluster: str, start: float, end: float) -> dict[str, Any]:
+    store = HistoryStore()
+    step = max((end - start) / 240, 1.0)
+    s = series(store.samples(cluster, start, end), start, end, step)
+    events = store.events(cluster, start, end, limit=500)
+    return {
+        "events": _timeline_marks(events, start, end),
+        "pods_chart": _chart(s["t"], {c: s["pods"][c] for c in STATUS_CLASSES}, start, end),
+        "nodes_chart": _chart(s["t"], {"nodes": s["nodes"], "ready": s["nodesReady"]}, start, end),
+        "restarts_chart": _chart(s["t"], {"restarts": s["restarts"]}, start, end),
+        "node_charts": _node_charts(s, start, end),
+        "usage_mb": round(store.usage() / 1024 / 1024, 1),
+    }
+
+
+@require_GET
+async def history_page(request: HttpRequest, cluster: str) -> HttpResponse:
+    store = HistoryStore()
+    bounds = await in_thread(store.bounds, cluster)
+    try:
+        start, end = _window(request, bounds)
+    except BadQuery as error:
+        return HttpResponseBadRequest(str(error))
+    if bounds is None and cluster not in _hub().names():
+        raise Http404(f"no cluster named {cluster!r}")
+    context: dict[str, Any] = {
+        "cluster": cluster,
+        "bounds": bounds,
+        "start": start,
+        "end": end,
+        "start_text": format_moment(start),
+        "end_text": format_moment(end),
+        "bounds_text": (format_moment(bounds[0]), format_moment(bounds[1])) if bounds else None,
+        "live": cluster in _hub().names(),
+        "chart_w": CHART_W,
+        "chart_h": CHART_H,
+        "windows": [
+            (label, bounds[1] - seconds, bounds[1])
+            for label, seconds in (("15 min", 900), ("1 h", 3600), ("6 h", 6 * 3600), ("24 h", 86400))
+        ]
+        if bounds
+        else [],
+    }
+    if bounds is not None:
+        context.update(await in_thread(_history_context, cluster, start, end))
+    return render(request, "dashboard/history/history.html", context)
+
+
+def _diff_context(cluster: str, a: float, b: float) -> dict[str, Any]:
+    store = HistoryStore()
+    first, second = store.state_at(cluster, a).state, store.state_at(cluster, b).state
+    d = diff(first, second)
+    return {"diff": d, "total": diff_size(d)}
+
+
+@require_GET
+async def diff_page(request: HttpRequest, cluster: str) -> HttpResponse:
+    """What changed between two moments (``from``, ``to``); the body alone for htmx requests."""
+    try:
+        a, b = _moment(request, "from"), _moment(request, "to")
+    except BadQuery as error:
+        return HttpResponseBadRequest(str(error))
+    context: dict[str, Any] = {"cluster": cluster, "from": a, "to": b, "error": ""}
+    if a is None or b is None:
+        context["error"] = "Choose two moments to compare."
+    else:
+        context.update(from_text=format_moment(a), to_text=format_moment(b))
+        try:
+            context.update(await in_thread(_diff_context, cluster, a, b))
+        except HistoryError as error:
+            context["error"] = f"Cannot compare: {error}."
+    template = "dashboard/history/_diff.html" if getattr(request, "htmx", False) else "dashboard/history/diff.html"
+    return render(request, template, context, status=200 if not context["error"] or a is None else 404)
+
+
+# -- import ----------------------------------------------------------------------------------------------------
+
+
+def _import(data: bytes, name: str, filename: str) -> str:
+    row = HistoryStore().import_snapshot(
+        data,
+        name=name or None,
+        filename=filename,
+        max_bytes=HistoryConfig.from_settings().import_max_bytes,
+        taken=_hub().names(),
+    )
+    return str(row.name)
+
+
+def _imports() -> list[dict[str, Any]]:
+    from dashboard.models import ImportedSnapshot
+
+    rows = ImportedSnapshot.objects.order_by("-imported_at").values("name", "cluster", "at", "pods", "nodes")
+    return [{**r, "when": format_moment(r["at"])} for r in rows]
+
+
+@require_http_methods(["GET", "POST"])
+async def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a snapshot file; it becomes a read-only replay cluster (``/replays/<name>/``)."""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        limit = HistoryConfig.from_settings().import_max_bytes
+        if upload is None:
+            error, status = "Choose a snapshot file to upload.", 400
+        elif upload.size is not None and upload.size > limit:
+            error, status = f"The file is larger than the limit of {limit // (1024 * 1024)} MB.", 400
+        else:
+            try:
+                name = await in_thread(_import, upload.read(), request.POST.get("name", "").strip(), upload.name or "")
+            except (SnapshotError, ImportRefused) as problem:
+                error, status = f"Nothing was imported: {problem}.", 400
+            else:
+                return redirect("replay-map", cluster=name)
+    context = {"error": error, "imports": await in_thread(_imports), "clusters": _hub().names()}
+    return render(request, "dashboard/history/import.html", context, status=status)
+
+
+@require_GET
+async def replay_map(request: HttpRequest, cluster: str) -> HttpResponse:
+    """The map of an imported snapshot: the live map's page, fed from the stored state, with no websocket."""
+    state = await in_thread(_state, cluster, None)
+    if state is None or not state["history"]["imported"]:
+        raise Http404(f"no imported snapshot named {cluster!r}")
+    from clusterviz.processes import EXPLANATIONS
+
+    context = {
+        "cluster": cluster,
+        "clusters": [cluster],
+        "counts": {"nodes": len(state["nodes"]), "pods": len(state["pods"])},
+        "explanations": EXPLANATIONS,
+        "state_url": reverse("history-state", args=[cluster]),
+        "ws_path": "",
+        "panel_base": f"/replays/{cluster}/",
+        "fake_controls": [],
+        "replay_imported": True,
+        "replay_at": state["history"]["at"],
+        "replay_at_text": format_moment(state["history"]["at"]),
+    }
+    return render(request, "dashboard/cluster_map.html", context)
+
+
+def _replay_object(cluster: str, kind: str, key: tuple[str, ...]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    state = _state(cluster, None)
+    if state is None or not state["history"]["imported"]:
+        raise Http404(f"no imported snapshot named {cluster!r}")
+    if kind == "node":
+        node = next((n for n in state["nodes"] if n["name"] == key[0]), None)
+        return node, state
+    pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
+    return pod, state
+
+
+@require_GET
+async def replay_node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
+    node, state = await in_thread(_replay_object, cluster, "node", (name,))
+    if node is None:
+        return render(
+            request,
+            "dashboard/panels/gone.html",
+            {"cluster": cluster, "message": f"No node {name} in this snapshot."},
+            status=404,
+        )
+    from clusterviz.processes import EXPLANATIONS
+
+    pods = [p for p in state["pods"] if p["node"] == name]
+    return render(
+        request,
+        "dashboard/panels/node.html",
+        {"cluster": cluster, "node": node, "pods": pods, "explanations": EXPLANATIONS},
+    )
+
+
+@require_GET
+async def replay_pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    pod, _ = await in_thread(_replay_object, cluster, "pod", (namespace, name))
+    if pod is None:
+        return render(
+            request,
+            "dashboard/panels/gone.html",
+            {"cluster": cluster, "message": f"No pod {namespace}/{name} in this snapshot."},
+            status=404,
+        )
+    pod = {**pod, "containers": [], "volumes": []}  # a snapshot keeps pod summaries only
+    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, "pod": pod})

@@ -1,0 +1,204 @@
+"""The snapshot file: valid against its JSON Schema, stable order, and every kind of bad input refused clearly."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import orjson
+import pytest
+
+from clusterviz import export
+from clusterviz.export import SnapshotError
+from clusterviz.wire import ClusterState, NodeView, PodSummary, Process, Resources, SourceStatus
+from tests.core.test_history import record
+
+SCHEMA_FILE = Path(export.__file__).parent / "schema" / "snapshot-v1.schema.json"
+SCHEMA = json.loads(SCHEMA_FILE.read_text())
+EXPORTED_AT = 1_700_000_500.0
+
+
+@pytest.fixture(scope="module")
+def state() -> ClusterState:
+    rec = record(seed=4)
+    rec.run(15, lambda c: c.scale("default", "users-deployment", 4))
+    return rec.state()
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["properties"]["schema"]["const"] == export.SCHEMA
+
+
+def test_an_export_validates_against_the_schema(state: ClusterState) -> None:
+    data = export.dumps(export.document(state, exported_at=EXPORTED_AT))
+    jsonschema.Draft202012Validator(SCHEMA).validate(orjson.loads(data))
+
+
+@pytest.mark.parametrize(
+    ("definition", "typed", "spec"),
+    [
+        ("node", NodeView, export.NODE_FIELDS),
+        ("pod", PodSummary, export.POD_FIELDS),
+        ("process", Process, export.PROCESS_FIELDS),
+        ("source", SourceStatus, export.SOURCE_FIELDS),
+        ("resources", Resources, export.RESOURCE_FIELDS),
+        ("clusterState", ClusterState, export.STATE_FIELDS),
+    ],
+)
+def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: dict[str, Any]) -> None:
+    """The JSON Schema, the importer's checks and clusterviz.wire must not drift apart."""
+    required = set(SCHEMA["$defs"][definition]["required"])
+    optional = {"leader"}  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
+    assert required == set(spec) == set(typed.__annotations__) - optional
+    assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__)
+
+
+def test_the_order_is_stable_and_line_based(state: ClusterState) -> None:
+    shuffled: ClusterState = {
+        **state,
+        "nodes": state["nodes"][::-1],
+        "pods": state["pods"][::-1],
+        "controlPlane": state["controlPlane"][::-1],
+    }
+    a = export.dumps(export.document(state, exported_at=EXPORTED_AT))
+    b = export.dumps(export.document(shuffled, exported_at=EXPORTED_AT))
+    assert a == b
+    doc = orjson.loads(a)
+    assert [n["name"] for n in doc["state"]["nodes"]] == sorted(n["name"] for n in state["nodes"])
+    keys = [(p["namespace"], p["name"]) for p in doc["state"]["pods"]]
+    assert keys == sorted(keys)
+    assert list(doc) == sorted(doc)
+    assert a.endswith(b"\n") and a.count(b"\n") > len(state["pods"]) * 10  # one value per line: diffs are clean
+
+
+def test_one_changed_pod_is_a_small_diff(state: ClusterState) -> None:
+    changed = copy.deepcopy(state)
+    changed["pods"][3]["status"] = "CrashLoopBackOff"
+    a = export.dumps(export.document(state, exported_at=EXPORTED_AT)).splitlines()
+    b = export.dumps(export.document(changed, exported_at=EXPORTED_AT)).splitlines()
+    assert len(a) == len(b)
+    assert sum(1 for x, y in zip(a, b, strict=True) if x != y) == 1
+
+
+def test_round_trip_plain_and_gzip(state: ClusterState) -> None:
+    doc = export.document(state, at=state["at"] - 1, exported_at=EXPORTED_AT)
+    data = export.dumps(doc)
+    assert export.parse(data) == orjson.loads(data)
+    assert export.parse(export.compress(data)) == orjson.loads(data)
+    assert export.parse(data)["at"] == state["at"] - 1
+
+
+# -- bad input ---------------------------------------------------------------------------------------------------
+
+
+def good(state: ClusterState) -> dict[str, Any]:
+    return orjson.loads(export.dumps(export.document(state, exported_at=EXPORTED_AT)))
+
+
+def refused(data: bytes, **kwargs: Any) -> str:
+    with pytest.raises(SnapshotError) as info:
+        export.parse(data, **kwargs)
+    return str(info.value)
+
+
+def test_invalid_json_is_refused() -> None:
+    assert "not valid JSON" in refused(b"{not json")
+
+
+def test_an_empty_file_is_refused() -> None:
+    assert refused(b"  \n") == "the file is empty"
+
+
+def test_a_truncated_file_says_so(state: ClusterState) -> None:
+    data = export.dumps(export.document(state, exported_at=EXPORTED_AT))
+    assert "truncated" in refused(data[: len(data) // 2])
+
+
+def test_a_truncated_gzip_says_so(state: ClusterState) -> None:
+    data = export.compress(export.dumps(export.document(state, exported_at=EXPORTED_AT)))
+    assert "truncated" in refused(data[: len(data) // 2])
+
+
+def test_corrupt_gzip_is_refused() -> None:
+    assert "not valid gzip" in refused(b"\x1f\x8b" + b"\x00" * 40)
+
+
+def test_files_over_the_limit_are_refused(state: ClusterState) -> None:
+    data = export.dumps(export.document(state, exported_at=EXPORTED_AT))
+    assert "larger than the limit" in refused(data, max_bytes=len(data) - 1)
+
+
+def test_a_gzip_bomb_is_stopped_at_the_limit() -> None:
+    bomb = gzip.compress(b" " * (20 * 1024 * 1024))
+    assert len(bomb) < 100_000
+    assert "unpacks to more than the limit of 10 MB" in refused(bomb, max_bytes=10 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("clusterviz.snapshot/v2", "unsupported snapshot schema 'clusterviz.snapshot/v2'"),
+        (None, 'no "schema" field'),
+    ],
+)
+def test_another_schema_version_is_refused(state: ClusterState, version: str | None, message: str) -> None:
+    doc = good(state)
+    if version is None:
+        del doc["schema"]
+    else:
+        doc["schema"] = version
+    assert message in refused(orjson.dumps(doc))
+
+
+def test_not_an_object_is_refused() -> None:
+    assert "expected a JSON object" in refused(b"[1, 2]")
+
+
+def test_duplicate_node_names_are_refused(state: ClusterState) -> None:
+    doc = good(state)
+    doc["state"]["nodes"].append(copy.deepcopy(doc["state"]["nodes"][0]))
+    assert refused(orjson.dumps(doc)) == f"duplicate node name {doc['state']['nodes'][0]['name']!r}"
+
+
+def test_duplicate_pods_are_refused(state: ClusterState) -> None:
+    doc = good(state)
+    pod = copy.deepcopy(doc["state"]["pods"][0])
+    doc["state"]["pods"].append({**pod, "uid": "another"})
+    assert refused(orjson.dumps(doc)) == f"duplicate pod {pod['namespace']}/{pod['name']}"
+    doc["state"]["pods"][-1] = {**pod, "name": "another"}
+    assert refused(orjson.dumps(doc)) == f"duplicate pod uid {pod['uid']!r}"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("state", "pods", 0, "restarts"), "3", "state.pods[0].restarts must be an integer"),
+        (("state", "pods", 0, "restarts"), True, "state.pods[0].restarts must be an integer"),
+        (("state", "pods", 0, "statusClass"), "weird", "state.pods[0].statusClass 'weird' is unknown"),
+        (("state", "nodes", 0, "allocatable"), {"cpu": 1}, "state.nodes[0].allocatable has no field 'memory'"),
+        (("state", "nodes"), {}, "state.nodes must be a list"),
+        (("cluster",), "../etc", "cluster name '../etc' is not a valid name"),
+        (("at",), "yesterday", "the document.at must be an integer or a number"),
+    ],
+)
+def test_wrong_types_are_refused_with_where(
+    state: ClusterState, path: tuple[Any, ...], value: Any, message: str
+) -> None:
+    doc = good(state)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert refused(orjson.dumps(doc)) == message
+
+
+def test_what_the_checker_refuses_the_schema_refuses_too(state: ClusterState) -> None:
+    doc = good(state)
+    doc["state"]["pods"][0]["restarts"] = "3"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(SCHEMA).validate(doc)
