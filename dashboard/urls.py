@@ -11,6 +11,8 @@ urlpatterns = [
     path("clusters/<str:cluster>/fake/<str:action>", views.fake_control, name="fake-control"),
     path("api/v1/clusters", views.api_clusters, name="api-clusters"),
     path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),
+    path("api/v1/clusters/<str:cluster>/health", views.api_health, name="api-health"),
+    path("metrics", views.prometheus_metrics, name="metrics"),
     path("", include("dashboard.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("wall/", include("dashboard.wall_urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clusterviz.processes import EXPLANATIONS
 from clusterviz.sources import FakeSource
 from clusterviz.store import ClusterStore
+from dashboard import metrics
 from dashboard.fake_controls import CONTROLS
 from dashboard.hub import UnknownCluster, hub
 
@@ -121,6 +123,22 @@ def api_clusters(request: HttpRequest) -> JsonResponse:
         for name in hub.names()
     ]
     return JsonResponse({"clusters": clusters})
+
+
+@require_GET
+async def api_health(request: HttpRequest, cluster: str) -> JsonResponse:
+    """Watcher health: source state and reason, last event, resourceVersion, relists and errors per resource."""
+    try:
+        runtime = await hub.running(cluster)
+    except UnknownCluster:
+        return JsonResponse({"error": f"no cluster named {cluster!r}"}, status=404)
+    return JsonResponse(await asyncio.to_thread(metrics.health, runtime))
+
+
+@require_GET
+async def prometheus_metrics(request: HttpRequest) -> HttpResponse:
+    healths = [await asyncio.to_thread(metrics.health, runtime) for runtime in hub.runtimes()]
+    return HttpResponse(metrics.prometheus_text(healths), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @require_GET
