@@ -133,10 +133,18 @@ def _check_nodes(nodes: list[Any]) -> None:
         _fields(node, NODE_FIELDS, f"state.nodes[{i}]")
         for key in ("allocatable", "requested"):
             _fields(node[key], RESOURCE_FIELDS, f"state.nodes[{i}].{key}")
+        _check_usage(node, f"state.nodes[{i}]")
         for j, agent in enumerate(node["agents"]):
             _fields(agent, PROCESS_FIELDS, f"state.nodes[{i}].agents[{j}]")
         _expect(node["name"] not in seen, f"duplicate node name {node['name'][:120]!r}")
         seen.add(node["name"])
+
+
+def _check_usage(obj: dict[str, Any], where: str) -> None:
+    """``usage`` is optional (older snapshots lack it) and may be null; when present it is {cpu, memory}."""
+    usage = obj.get("usage")
+    if usage is not None:
+        _fields(usage, USAGE_FIELDS, f"{where}.usage")
 
 
 def _check_pods(pods: list[Any]) -> None:
@@ -146,6 +154,7 @@ def _check_pods(pods: list[Any]) -> None:
         where = f"state.pods[{i}]"
         _fields(pod, POD_FIELDS, where)
         _fields(pod["requests"], RESOURCE_FIELDS, f"{where}.requests")
+        _check_usage(pod, where)
         if pod["owner"] is not None:
             _fields(pod["owner"], OWNER_FIELDS, f"{where}.owner")
         if pod["statusClass"] not in STATUS_CLASSES:
@@ -203,6 +212,7 @@ PROCESS_FIELDS: dict[str, tuple[type, ...]] = {
     "pod": _OPT_STR,
 }
 RESOURCE_FIELDS: dict[str, tuple[type, ...]] = {"cpu": (int,), "memory": (int,), "pods": (int,)}
+USAGE_FIELDS: dict[str, tuple[type, ...]] = {"cpu": (int,), "memory": (int,)}
 OWNER_FIELDS: dict[str, tuple[type, ...]] = {"kind": _STR, "name": _STR}
 NODE_FIELDS: dict[str, tuple[type, ...]] = {
     "name": _STR,

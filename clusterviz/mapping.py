@@ -237,6 +237,7 @@ def map_node(raw: RawObject) -> NodeView:
             "pods": _amount(alloc.get("pods", 0)),
         },
         "requested": {"cpu": 0, "memory": 0, "pods": 0},
+        "usage": None,  # not in the Node object: metrics.k8s.io, filled by the store
         "agents": [],
         "createdAt": parse_time(meta.get("creationTimestamp")) or 0.0,
     }
@@ -689,6 +690,7 @@ def map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             "volumes": [],
             "labels": {},
             "requests": {"cpu": 0, "memory": 0, "pods": 1},
+            "usage": None,
             "message": "",
             "createdAt": 0.0,
         }
@@ -742,6 +744,7 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
         "volumes": _volumes(spec),
         "labels": _labels(meta.get("labels")),
         "requests": _effective_requests(spec, containers, inits),
+        "usage": None,  # not in the Pod object: metrics.k8s.io, filled by the store
         "message": _message(status, conditions),
         "createdAt": parse_time(meta.get("creationTimestamp")) or 0.0,
     }

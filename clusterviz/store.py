@@ -8,8 +8,11 @@ applied twice, or after a state that already contains it, changes nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+import orjson
 
 from clusterviz.events import RawObject, WatchEvent
 from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
@@ -23,6 +26,7 @@ from clusterviz.wire import (
     PodView,
     Process,
     Resources,
+    ResourceUsage,
     SourceStatus,
 )
 
@@ -31,11 +35,61 @@ SYSTEM_NAMESPACE = "kube-system"
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 RECHECK_SECONDS = 5.0
 """How often health that depends on time alone (lease freshness) is re-evaluated without any event."""
+USAGE_TOLERANCE = 0.05
+USAGE_MIN_CPU = 5  # millicores
+USAGE_MIN_MEMORY = 4 << 20  # bytes
+"""A measured usage replaces the shown one only when it moved by more than 5% (and at least 5m CPU or 4 MiB):
+metrics wobble on every scrape, and re-sending 150,000 pods every poll for noise would swamp deltas and history."""
 
 
 def summarize(pod: PodView) -> PodSummary:
     """The map's projection of a pod: everything but containers and volumes."""
     return {k: pod[k] for k in SUMMARY_FIELDS}  # type: ignore[literal-required,return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class StateJson:
+    """The state's JSON in pieces (see :meth:`ClusterStore.state_json_parts`)."""
+
+    head: bytes  # "{", the fields before "nodes", and '"nodes":['
+    nodes: list[bytes]
+    pods: list[bytes]
+
+    def join(self) -> bytes:
+        """The JSON in one copy of the pods (80 MB at 150,000 pods): the rest is glued to the first and last."""
+        head = b"".join((self.head, b",".join(self.nodes), b'],"pods":['))
+        pods = self.pods
+        if len(pods) < 2:
+            return b"".join((head, *pods, b"]}"))
+        first, last = pods[0], pods[-1]
+        pods[0], pods[-1] = head + first, last + b"]}"
+        try:
+            return b",".join(pods)
+        finally:
+            pods[0], pods[-1] = first, last
+
+
+def _fragment(value: object) -> bytes:
+    """orjson bytes to keep: copied to their size. orjson's own result keeps its ~4 KB buffer, which made the
+    fragments of 160,000 pods take 1.3 GB instead of 85 MB."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
+def _pod_order_key(uid: str, pod: PodView) -> tuple[str, str, str]:
+    return (pod["namespace"], pod["name"], uid)
+
+
+def usage_moved(old: ResourceUsage | None, new: ResourceUsage | None) -> bool:
+    """Whether ``new`` differs enough from the shown ``old`` to be shown (appearing or vanishing always does)."""
+    if old is None or new is None:
+        return old is not new
+    cpu, memory = old["cpu"], old["memory"]
+    cpu_moved = abs(new["cpu"] - cpu) > max(USAGE_MIN_CPU, USAGE_TOLERANCE * cpu)
+    return cpu_moved or abs(new["memory"] - memory) > max(USAGE_MIN_MEMORY, USAGE_TOLERANCE * memory)
+
+
+def _usage_of(value: Mapping[str, int]) -> ResourceUsage:
+    return {"cpu": max(0, int(value.get("cpu", 0))), "memory": max(0, int(value.get("memory", 0)))}
 
 
 def _zero() -> Resources:
@@ -69,6 +123,9 @@ class _Marks:
 class ClusterStore:
     """The model of one cluster. Not thread-safe: its owner serialises access."""
 
+    RESORT_OVER = 5_000
+    """Above this many pods changed since the last state, the state's pod order is rebuilt, not patched."""
+
     def __init__(self, name: str, source: SourceStatus) -> None:
         self.name = name
         self.source = source
@@ -87,11 +144,24 @@ class ClusterStore:
         self._namespaces: set[str] = set()
         self._control_plane: list[Process] = []
         self._control_plane_evidence: dict[str, list[tuple[str, str]]] = {}
+        self._node_usage: dict[str, ResourceUsage] = {}  # measured (metrics.k8s.io), as shown
+        self._pod_usage: dict[tuple[str, str], ResourceUsage] = {}  # by (namespace, name), as shown
+        self.usage_available = False  # whether metrics.k8s.io answered at the last poll
+        self.usage_reason = ""  # why it did not ("metrics-server not installed"); "" when never asked
         self._marks = _Marks()
         self._pending_nodes: dict[str, NodeView] = {}  # derived node views changed since the last delta
         self._pending_cp = False
         self._composed_bucket: dict[str, str] = {}  # the node lease's freshness when the node view was made
         self._last_recheck = float("-inf")
+        # The state's JSON, kept in pieces so that a full state does not serialise 150,000 pods again: each
+        # pod's and node's orjson bytes (made on demand, dropped whenever the view changes), and the pods'
+        # order (namespace, name, uid), re-sorted lazily from what was added and removed since the last state.
+        self._node_json: dict[str, bytes] = {}
+        self._pod_order: list[tuple[str, str, str]] = []  # sorted
+        self._pod_json: list[bytes | None] = []  # each pod's JSON, in the order of _pod_order
+        self._pod_json_stale: set[str] = set()  # uids of pods added or changed since the last state
+        self._order_added: set[tuple[str, str, str]] = set()
+        self._order_removed: set[tuple[str, str, str]] = set()
 
     # -- the OwnerResolver protocol of clusterviz.mapping ---------------------------------------------------
 
@@ -140,7 +210,7 @@ class ClusterStore:
         """The whole model as the state endpoint returns it (flushes pending derived views first)."""
         self._refresh_derived()
         nodes = [self._nodes[n] for n in sorted(self._nodes)]
-        pods = sorted(self._pods.values(), key=lambda p: (p["namespace"], p["name"]))
+        pods = [self._pods[uid] for uid in sorted(self._pods, key=lambda uid: _pod_order_key(uid, self._pods[uid]))]
         return {
             "cluster": self.name,
             "revision": self.revision,
@@ -151,6 +221,76 @@ class ClusterStore:
             "nodes": nodes,
             "pods": [summarize(p) for p in pods],
         }
+
+    def refresh(self) -> None:
+        """Bring the derived views (nodes, control plane) up to date; reading methods do it themselves."""
+        self._refresh_derived()
+
+    def state_json_parts(self, first_fields: bytes = b"") -> StateJson:
+        """``orjson.dumps(self.snapshot())`` in pieces: ``.join()`` of them is exactly those bytes.
+
+        ``first_fields`` (e.g. ``b'"type":"state",'``) goes in front of the state's own fields: that makes the
+        websocket's first message without another copy of the state. Pods and nodes come from the per-view
+        cache, so this costs orjson of only what changed since the last call plus collecting references to
+        the cached fragments, not a serialisation of the whole model. The join (80 MB at 150,000 pods) is left
+        to the caller, which can do it after releasing the owner's lock: the pieces are immutable bytes.
+        """
+        self._refresh_derived()
+        head = orjson.dumps(
+            {
+                "cluster": self.name,
+                "revision": self.revision,
+                "seq": self.seq,
+                "at": self.now,
+                "source": self.source,
+                "controlPlane": self._control_plane,
+            }
+        )
+        node_json = self._node_json
+        nodes = [node_json.get(n) or self._node_fragment(n) for n in sorted(self._nodes)]
+        pods = self._pod_fragments().copy()  # a copy: the join runs outside the lock while ticks go on
+        return StateJson(b"{" + first_fields + head[1:-1] + b',"nodes":[', nodes, pods)  # type: ignore[arg-type]
+
+    def _node_fragment(self, name: str) -> bytes:
+        data = self._node_json[name] = _fragment(self._nodes[name])
+        return data
+
+    def _pod_fragments(self) -> list[bytes | None]:
+        """Every pod's JSON by (namespace, name, uid): brought up to date from what was added, removed and
+        changed since the last call (a binary search each), so a state under churn costs no per-pod work."""
+        added, removed, stale = self._order_added, self._order_removed, self._pod_json_stale
+        if not (added or removed or stale):
+            return self._pod_json
+        pods = self._pods
+        order, frags = self._pod_order, self._pod_json
+        if len(added) + len(removed) + len(stale) > self.RESORT_OVER:  # a (re)list or the first state
+            keep = dict(zip(order, frags, strict=True))
+            for key in removed:
+                keep.pop(key, None)
+            for key in added:
+                keep[key] = None
+            for uid in stale:
+                if uid in pods:
+                    keep[_pod_order_key(uid, pods[uid])] = None
+            order = sorted(keep)
+            frags = [keep[key] or _fragment(summarize(pods[key[2]])) for key in order]
+        else:
+            for key in removed:
+                i = bisect_left(order, key)
+                if i < len(order) and order[i] == key:
+                    del order[i]
+                    del frags[i]
+            for key in added:
+                i = bisect_left(order, key)
+                order.insert(i, key)
+                frags.insert(i, None)
+            for uid in stale:  # every added pod is stale too
+                pod = pods.get(uid)
+                if pod is not None:
+                    frags[bisect_left(order, _pod_order_key(uid, pod))] = _fragment(summarize(pod))
+        self._pod_order, self._pod_json = order, frags
+        self._order_added, self._order_removed, self._pod_json_stale = set(), set(), set()
+        return frags
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -165,6 +305,47 @@ class ClusterStore:
             self._control_plane_evidence = dict(evidence)
             self._marks.control_plane = True
             self.revision += 1
+
+    def set_usage(
+        self,
+        nodes: Mapping[str, Mapping[str, int]],
+        pods: Mapping[tuple[str, str], Mapping[str, int]],
+        *,
+        available: bool = True,
+        reason: str = "",
+    ) -> None:
+        """Measured usage (a whole poll of metrics.k8s.io); marks only the nodes and pods whose shown usage
+        moved (see :func:`usage_moved`). Unavailable metrics make every usage unknown (None)."""
+        self.usage_available = available
+        self.usage_reason = "" if available else reason
+        if not available:
+            nodes, pods = {}, {}
+        node_usage = self._node_usage
+        for name in node_usage.keys() | nodes.keys():
+            old = node_usage.get(name)
+            new = _usage_of(nodes[name]) if name in nodes else None
+            if usage_moved(old, new):
+                if new is None:
+                    del node_usage[name]
+                else:
+                    node_usage[name] = new
+                self._touch_node(name)
+        pod_usage = self._pod_usage
+        for key in pod_usage.keys() | pods.keys():
+            old = pod_usage.get(key)
+            new = _usage_of(pods[key]) if key in pods else None
+            if not usage_moved(old, new):
+                continue
+            if new is None:
+                del pod_usage[key]
+            else:
+                pod_usage[key] = new
+            uid = self._pod_uid.get(key)
+            pod = self._pods.get(uid) if uid is not None else None
+            if uid is not None and pod is not None:
+                self._set_pod(uid, {**pod, "usage": new}, pod)
+                self._marks.pods.add(uid)
+                self.revision += 1
 
     def load(self, objects: Mapping[str, Iterable[RawObject]], now: float) -> None:
         """Replace the whole model with a fresh list (first sync or relist), marking only what differs."""
@@ -222,6 +403,7 @@ class ClusterStore:
             self._remove_pod(self._pod_uid.get(key, uid))
             return
         view = map_pod(event.object, self)
+        view["usage"] = self._pod_usage.get(key)
         old = self._pods.get(uid)
         if old == view:
             return
@@ -230,7 +412,7 @@ class ClusterStore:
             self._remove_pod(old_uid)
         if old is not None:
             self._unindex_pod(uid, old)
-        self._pods[uid] = view
+        self._set_pod(uid, view, old)
         self._pod_uid[key] = uid
         self._index_pod(uid, view)
         self._marks.pods.add(uid)
@@ -254,7 +436,7 @@ class ClusterStore:
         for uid, pod in self._pods.items():
             owner = pod["owner"]
             if owner and owner["kind"] == "ReplicaSet" and owner["name"] == name and pod["namespace"] == namespace:
-                self._pods[uid] = {**pod, "owner": {"kind": "Deployment", "name": deployment}}
+                self._set_pod(uid, {**pod, "owner": {"kind": "Deployment", "name": deployment}}, pod)
                 self._marks.pods.add(uid)
                 self.revision += 1
 
@@ -309,10 +491,31 @@ class ClusterStore:
         total["memory"] += sign * requests["memory"]
         total["pods"] += sign
 
+    def _set_pod(self, uid: str, view: PodView, old: PodView | None) -> None:
+        """Every change of ``self._pods`` goes through here or :meth:`_remove_pod` (keeps the JSON cache right)."""
+        self._pods[uid] = view
+        self._pod_json_stale.add(uid)
+        if old is None or old["namespace"] != view["namespace"] or old["name"] != view["name"]:
+            if old is not None:
+                self._unorder(_pod_order_key(uid, old))
+            key = _pod_order_key(uid, view)
+            if key in self._order_removed:
+                self._order_removed.discard(key)
+            else:
+                self._order_added.add(key)
+
+    def _unorder(self, key: tuple[str, str, str]) -> None:
+        if key in self._order_added:
+            self._order_added.discard(key)
+        else:
+            self._order_removed.add(key)
+
     def _remove_pod(self, uid: str) -> None:
         pod = self._pods.pop(uid, None)
         if pod is None:
             return
+        self._pod_json_stale.discard(uid)
+        self._unorder(_pod_order_key(uid, pod))
         self._unindex_pod(uid, pod)
         key = (pod["namespace"], pod["name"])
         if self._pod_uid.get(key) == uid:
@@ -326,6 +529,7 @@ class ClusterStore:
         if base is None:
             return
         self._nodes.pop(name, None)
+        self._node_json.pop(name, None)
         self._composed_bucket.pop(name, None)
         self._marks.nodes.discard(name)
         self._marks.removed_nodes.add(name)
@@ -367,7 +571,11 @@ class ClusterStore:
         agent_pods = [self._pods[uid] for uid in sorted(self._agent_pods_by_node.get(name, ()))]
         lease = self._leases.get((NODE_LEASE_NAMESPACE, name))
         self._composed_bucket[name] = self._lease_bucket(name)
-        view: NodeView = {**base, "requested": dict(self._requested.get(name, _zero()))}  # type: ignore[typeddict-item]
+        view: NodeView = {
+            **base,
+            "requested": dict(self._requested.get(name, _zero())),  # type: ignore[typeddict-item]
+            "usage": self._node_usage.get(name),
+        }
         view["agents"] = node_agents(view, agent_pods, lease, self.now)
         return view
 
@@ -397,6 +605,7 @@ class ClusterStore:
             view = self._compose_node(name)
             if self._nodes.get(name) != view:
                 self._nodes[name] = view
+                self._node_json.pop(name, None)
                 self._pending_nodes[name] = view
         marks.nodes.clear()
         if marks.control_plane:

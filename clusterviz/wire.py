@@ -26,6 +26,13 @@ class Resources(TypedDict):
     pods: int
 
 
+class ResourceUsage(TypedDict):
+    """What a node or pod actually uses, as metrics.k8s.io reports it (metrics-server), not what it requested."""
+
+    cpu: int  # millicores
+    memory: int  # bytes (working set)
+
+
 class Taint(TypedDict):
     key: str
     value: str
@@ -61,6 +68,7 @@ class NodeView(TypedDict):
     architecture: str
     allocatable: Resources
     requested: Resources  # sum of requests of the non-terminal pods bound to this node
+    usage: ResourceUsage | None  # measured use (metrics.k8s.io); None when unknown (no metrics-server, fake)
     agents: list[Process]
     createdAt: float  # epoch seconds
 
@@ -102,6 +110,7 @@ class PodView(TypedDict):
     volumes: list[VolumeView]
     labels: dict[str, str]
     requests: Resources  # pods == 1
+    usage: ResourceUsage | None  # measured use (metrics.k8s.io); None when unknown
     message: str  # e.g. the scheduler's reason for an unschedulable pod; "" when none
     createdAt: float
 
@@ -126,6 +135,7 @@ class PodSummary(TypedDict):
     qosClass: str
     labels: dict[str, str]
     requests: Resources
+    usage: ResourceUsage | None
     message: str
     createdAt: float
 

@@ -26,8 +26,8 @@ class ClusterConsumer(AsyncWebsocketConsumer):
         self.group = group_name(cluster)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        state = await runtime.astate_json()
-        await self.send(text_data='{"type":"state",' + state.decode()[1:])
+        # Made (joined and decoded) in a worker thread, in one piece: no copy of the state on the event loop.
+        await self.send(text_data=await runtime.astate_message())
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:

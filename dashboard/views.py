@@ -58,7 +58,9 @@ def _is_fake(cluster: str) -> bool:
 async def node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
     def view(store: ClusterStore) -> dict[str, Any] | None:
         node = store.node(name)
-        return None if node is None else {"node": node, "pods": store.pods_on(name)}
+        if node is None:
+            return None
+        return {"node": node, "pods": store.pods_on(name), "no_metrics": _no_metrics(store, "node")}
 
     context = await _read(cluster, view)
     if context is None:
@@ -69,10 +71,18 @@ async def node_panel(request: HttpRequest, cluster: str, name: str) -> HttpRespo
 
 @require_GET
 async def pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
-    pod = await _read(cluster, lambda store: store.pod(namespace, name))
+    pod, no_metrics = await _read(cluster, lambda store: (store.pod(namespace, name), _no_metrics(store, "pod")))
     if pod is None:
         return _gone(request, cluster, f"Pod {namespace}/{name} is no longer in the cluster.")
-    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, "pod": pod})
+    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, "pod": pod, "no_metrics": no_metrics})
+
+
+def _no_metrics(store: ClusterStore, what: str) -> str:
+    """What a panel says instead of measured usage when it has none. Not an error: most clusters (and the
+    fake) have no metrics-server."""
+    if store.usage_available:
+        return f"no metrics for this {what} yet"
+    return f"no metrics ({store.usage_reason or 'metrics-server not installed'})"
 
 
 @require_GET

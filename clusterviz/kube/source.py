@@ -19,6 +19,7 @@ from typing import Any, Final
 from clusterviz.clock import Clock, SystemClock
 from clusterviz.events import KINDS, RawObject, WatchEvent
 from clusterviz.kube.evidence import ControlPlaneProbe
+from clusterviz.kube.metrics import MetricsPoller
 from clusterviz.kube.reflector import (
     Listing,
     Reflector,
@@ -26,7 +27,7 @@ from clusterviz.kube.reflector import (
     ReflectorSettings,
     resources_for,
 )
-from clusterviz.live import Change, ControlPlaneEvidence, Relisted
+from clusterviz.live import Change, ControlPlaneEvidence, Relisted, Usage
 from clusterviz.wire import SourceStatus
 
 __all__ = ["DEFAULT_KINDS", "KubeSource"]
@@ -41,7 +42,7 @@ MAX_CHANGES_PER_POLL: Final = 200_000
 
 _RANK: Final = {"live": 0, "connecting": 1, "stale": 2, "error": 3}
 
-_Item = WatchEvent | Listing | ControlPlaneEvidence
+_Item = WatchEvent | Listing | ControlPlaneEvidence | Usage
 
 
 class KubeSource:
@@ -58,10 +59,12 @@ class KubeSource:
         settings: ReflectorSettings | None = None,
         start_timeout: float = 15.0,
         evidence_interval: float = 10.0,
+        metrics_interval: float | None = 30.0,
         rng: random.Random | None = None,
     ) -> None:
         """``namespace_filter`` limits the namespaced kinds (pods, workloads, events) to those namespaces;
-        nodes and namespaces are cluster-wide, leases always come from kube-system and kube-node-lease."""
+        nodes and namespaces are cluster-wide, leases always come from kube-system and kube-node-lease.
+        ``metrics_interval`` is how often metrics.k8s.io is polled for usage (None: never)."""
         self.name = name
         self.api_client = api_client
         self.clock: Clock = clock or SystemClock()
@@ -78,6 +81,11 @@ class KubeSource:
             for resource in resources_for(ordered, list(namespace_filter) if namespace_filter is not None else None)
         ]
         self._probe = ControlPlaneProbe(api_client, self._queue.put, interval=evidence_interval)
+        self._metrics = (
+            MetricsPoller(api_client, self._queue.put, interval=metrics_interval)
+            if metrics_interval is not None
+            else None
+        )
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
@@ -93,6 +101,8 @@ class KubeSource:
         for reflector in self._reflectors:
             reflector.start()
         self._probe.start()
+        if self._metrics is not None:
+            self._metrics.start()
         waiting = {r.resource.name for r in self._reflectors}
         lists: dict[str, list[RawObject]] = {}
         deadline = time.monotonic() + self.start_timeout
@@ -155,10 +165,14 @@ class KubeSource:
         for reflector in self._reflectors:
             reflector.stop()
         self._probe.stop()
+        if self._metrics is not None:
+            self._metrics.stop()
         deadline = time.monotonic() + 5.0
         for reflector in self._reflectors:
             reflector.join(max(0.0, deadline - time.monotonic()))
         self._probe.join(max(0.0, deadline - time.monotonic()))
+        if self._metrics is not None:
+            self._metrics.join(max(0.0, deadline - time.monotonic()))
 
     # -- observability -------------------------------------------------------------------------------------
 
@@ -173,6 +187,7 @@ class KubeSource:
             "resourceVersion": status["resourceVersion"],
             "reflectors": {h.name: h.as_dict() for h in (r.health() for r in self._reflectors)},
             "controlPlaneProbe": self._probe.health(),
+            "metrics": self._metrics.health() if self._metrics is not None else None,
         }
 
     # -- internals -----------------------------------------------------------------------------------------

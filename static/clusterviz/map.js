@@ -1060,17 +1060,17 @@
   }
 
   function drawBars(r, s, X, Y, labels) {
-    const n = r.node, a = n.allocatable || {}, q = n.requested || {};
+    const n = r.node, a = n.allocatable || {}, q = n.requested || {}, u = n.usage;  // usage: null without metrics
     const bars = [
-      ['cpu', q.cpu || 0, a.cpu || 0, fmtCpu],
-      ['mem', q.memory || 0, a.memory || 0, fmtMem, true],
-      ['pods', r.pods.length, a.pods || 0, String],
+      ['cpu', q.cpu || 0, a.cpu || 0, fmtCpu, false, u ? u.cpu : null],
+      ['mem', q.memory || 0, a.memory || 0, fmtMem, true, u ? u.memory : null],
+      ['pods', r.pods.length, a.pods || 0, String, false, null],
     ];
     const pad = G.pad;
     const bw = (G.cardW - 2 * pad - 2 * 8) / 3;
     const by = labels ? 58 : 53;
     for (let i = 0; i < 3; i++) {
-      const [label, used, cap, f, unitOnce] = bars[i];
+      const [label, used, cap, f, unitOnce, measured] = bars[i];
       const bx0 = pad + i * (bw + 8);
       const frac = cap > 0 ? Math.min(1, used / cap) : 0;
       if (labels) {
@@ -1083,6 +1083,12 @@
       ctx.fillRect(X(bx0), Y(by), Math.max(1, bw * s), Math.max(1, 3 * s));
       ctx.fillStyle = frac > 0.9 ? C.barWarn : C.bar;
       ctx.fillRect(X(bx0), Y(by), frac > 0 ? Math.max(1, bw * frac * s) : 0, Math.max(1, 3 * s));
+      if (typeof measured === 'number' && cap > 0) {  // measured use (metrics.k8s.io) as a tick on the requested bar
+        const mx = X(bx0) + Math.min(1, measured / cap) * bw * s;
+        const mw = Math.max(1, Math.round(1.5 * dpr));
+        ctx.fillStyle = measured > cap * 0.9 ? C.notReady : C.text;
+        ctx.fillRect(Math.min(mx, X(bx0) + bw * s - mw), Y(by) - Math.max(1, s), mw, Math.max(1, 3 * s) + 2 * Math.max(1, s));
+      }
     }
   }
 

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 
 from clusterviz.kube import KubeSource, load_cluster
-from clusterviz.live import ControlPlaneEvidence, Relisted
+from clusterviz.live import ControlPlaneEvidence, Relisted, Usage
 from clusterviz.store import ClusterStore
 
 T = TypeVar("T")
@@ -188,6 +188,8 @@ class Driver:
                 self.store.load(change.objects, now)
             elif isinstance(change, ControlPlaneEvidence):
                 self.store.set_control_plane_evidence(change.evidence)
+            elif isinstance(change, Usage):
+                self.store.set_usage(change.nodes, change.pods, available=change.available, reason=change.reason)
             else:
                 self.objects.setdefault(change.kind, []).append(change.object)
                 self.store.apply(change, now)

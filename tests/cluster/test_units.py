@@ -119,3 +119,76 @@ def test_leases_and_filtered_namespaces_are_partitioned_and_report_what_vanished
     assert [c.type for c in changes if isinstance(c, WatchEvent)] == ["DELETED", "ADDED"]
     whole = KubeSource._changes_of(Listing("Pod", "Pod", [], False, False))
     assert whole == [Relisted({"Pod": []})]
+
+
+def test_metrics_lists_become_usage_and_odd_quantities_are_tolerated() -> None:
+    from clusterviz.kube.metrics import is_absent, parse_node_metrics, parse_pod_metrics
+
+    nodes = {
+        "kind": "NodeMetricsList",
+        "items": [
+            {"metadata": {"name": "n1"}, "usage": {"cpu": "250383795n", "memory": "1532Mi"}},
+            {"metadata": {"name": "n2"}, "usage": {"cpu": "2", "memory": "1.5Gi"}},
+            {"metadata": {"name": "odd"}, "usage": {"cpu": "lots", "memory": 7}},  # memory as a bare number
+            {"metadata": {"name": "bad"}, "usage": {"cpu": None, "memory": "x"}},  # nothing usable: skipped
+            {"metadata": {}, "usage": {"cpu": "1"}},
+            "not an item",
+        ],
+    }
+    assert parse_node_metrics(nodes) == {
+        "n1": {"cpu": 251, "memory": 1532 << 20},  # nanocores round up to millicores
+        "n2": {"cpu": 2000, "memory": 3 << 29},
+        "odd": {"cpu": 0, "memory": 7},
+    }
+    pods = {
+        "items": [
+            {
+                "metadata": {"name": "p", "namespace": "ns"},
+                "containers": [
+                    {"name": "a", "usage": {"cpu": "100m", "memory": "64Mi"}},
+                    {"name": "b", "usage": {"cpu": "5m", "memory": "1Mi"}},
+                    {"name": "c", "usage": "garbage"},
+                ],
+            },
+            {"metadata": {"name": "empty", "namespace": "ns"}, "containers": []},
+            {"metadata": {"name": "no-namespace"}, "containers": [{"usage": {"cpu": "1m"}}]},
+        ]
+    }
+    assert parse_pod_metrics(pods) == {("ns", "p"): {"cpu": 105, "memory": 65 << 20}}
+    assert parse_node_metrics(None) == {} and parse_pod_metrics({"items": "no"}) == {}
+
+    assert is_absent(ApiError(404, "NotFound", "the server could not find the requested resource"))
+    assert is_absent(ApiError(503, "ServiceUnavailable", "service unavailable"))
+    assert is_absent(ApiError(0, "", "The server could not find the requested resource"))
+    assert not is_absent(ApiError(403, "Forbidden", "nodes.metrics.k8s.io is forbidden"))
+    assert not is_absent(OSError("refused"))
+
+
+def test_the_metrics_poller_reports_absence_as_normal_and_emits_only_changes() -> None:
+    from clusterviz.kube import metrics
+
+    answers: list[object] = []
+
+    def fake_get_json(api: object, path: str, query: object, timeout: object) -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    original = metrics.get_json
+    metrics.get_json = fake_get_json  # type: ignore[assignment]
+    try:
+        poller = metrics.MetricsPoller(None, lambda usage: None)
+        answers.append(ApiError(404, "NotFound", "the server could not find the requested resource"))
+        absent = poller.poll_once()
+        assert (absent.available, absent.reason) == (False, "metrics-server not installed")
+        assert poller.health()["lastError"] == ""
+        node_list = {"items": [{"metadata": {"name": "n"}, "usage": {"cpu": "1", "memory": "1Gi"}}]}
+        answers.extend([node_list, {"items": []}])
+        usage = poller.poll_once()
+        assert usage.available and usage.nodes == {"n": {"cpu": 1000, "memory": 1 << 30}}
+        poller._last = usage  # as the thread does after emitting it
+        answers.append(OSError("connection refused"))  # a hiccup keeps the last measurement
+        assert poller.poll_once() is usage and poller.health()["lastError"]
+    finally:
+        metrics.get_json = original  # type: ignore[assignment]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+import pytest
+
 from clusterviz.clock import ManualClock
 from clusterviz.events import WatchEvent
-from clusterviz.fake import FakeCluster
+from clusterviz.fake import Churn, FakeCluster
 from clusterviz.store import ClusterStore
 from clusterviz.wire import SourceStatus
 from tests.dashboard.conftest import apply_delta
@@ -122,3 +125,57 @@ def test_a_lease_that_ages_without_any_event_changes_the_kubelet_health() -> Non
         assert kubelet["health"] != "healthy"
     store.now += 10  # a recheck is due again, but every lease was already expired: nothing to send
     assert store.take_delta() is None
+
+
+def state_bytes(store: ClusterStore, first_fields: bytes = b"") -> bytes:
+    return store.state_json_parts(first_fields).join()
+
+
+@pytest.mark.parametrize("resort_over", [0, 5, 5_000])
+@pytest.mark.parametrize("scenario", ["demo", "churn"])
+def test_the_cached_state_json_never_drifts_from_the_snapshot(
+    scenario: str, resort_over: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state JSON is joined from per-pod and per-node fragments cached across changes; after any run of
+    events, relists and deltas it must be byte for byte what serialising the snapshot gives (with the pod
+    order patched, rebuilt, or both)."""
+    monkeypatch.setattr(ClusterStore, "RESORT_OVER", resort_over)
+    cluster = FakeCluster(
+        seed=7, clock=ManualClock(), workers=4, pods_per_node=6, scenario=Churn(100) if scenario == "churn" else "demo"
+    )
+    store = loaded(cluster)
+    assert state_bytes(store) == orjson.dumps(store.snapshot())
+    store.take_delta()
+    checked = 0
+    for step in range(100):
+        for event in cluster.advance(1):
+            store.apply(event, cluster.clock.now())
+        if step % 3 == 0:
+            store.take_delta()
+        if step % 5 == 0:
+            assert state_bytes(store) == orjson.dumps(store.snapshot()), f"drifted at step {step}"
+            checked += 1
+        if step == 50:  # a relist in the middle (as after 410 Gone), with changes the watch never saw
+            cluster.advance(40)
+            objects, _ = cluster.list_all()
+            store.load(objects, cluster.clock.now())
+    store.now += 120  # leases age with no event: node views change without any pod or node event
+    assert state_bytes(store) == orjson.dumps(store.snapshot())
+    message = orjson.loads(state_bytes(store, b'"type":"state",'))
+    assert message == {"type": "state", **orjson.loads(orjson.dumps(store.snapshot()))}
+    assert checked == 20
+    assert store.revision > 100, "the scenario changed things"
+
+
+def test_pods_with_the_same_name_are_ordered_by_uid_in_state_and_json() -> None:
+    cluster = FakeCluster(seed=1, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    state_bytes(store)
+    pod = store.snapshot()["pods"][0]
+    # the same namespace/name under another uid, e.g. a recreated pod seen before the old one's deletion
+    store._set_pod("!twin", {**store.pod(pod["namespace"], pod["name"]), "uid": "!twin"}, None)  # type: ignore[typeddict-item]
+    pods = store.snapshot()["pods"]
+    assert [p["uid"] for p in pods[:2]] == ["!twin", pod["uid"]]
+    assert state_bytes(store) == orjson.dumps(store.snapshot())
+    store._remove_pod("!twin")
+    assert state_bytes(store) == orjson.dumps(store.snapshot())

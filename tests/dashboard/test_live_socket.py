@@ -60,6 +60,22 @@ async def test_it_sends_the_full_state_first(running_hub: Hub) -> None:
         await communicator.disconnect()
 
 
+async def test_the_first_message_is_the_state_endpoints_json_with_its_type_first(running_hub: Hub) -> None:
+    communicator = await connect()
+    try:
+        raw = await communicator.receive_from(timeout=10)
+        assert isinstance(raw, str) and raw.startswith('{"type":"state","cluster":"demo",')
+        first = orjson.loads(raw)
+        assert list(first) == ["type", "cluster", "revision", "seq", "at", "source", "controlPlane", "nodes", "pods"]
+        state = orjson.loads(await running_hub.runtime("demo").astate_json())
+        assert list(state) == list(first)[1:]
+        assert [p["uid"] for p in first["pods"]] == [
+            p["uid"] for p in sorted(first["pods"], key=lambda p: (p["namespace"], p["name"], p["uid"]))
+        ]
+    finally:
+        await communicator.disconnect()
+
+
 async def test_deltas_follow_in_order_and_rebuild_the_state(running_hub: Hub) -> None:
     communicator = await connect()
     try:

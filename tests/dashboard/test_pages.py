@@ -104,3 +104,23 @@ async def test_fake_controls_script_the_cluster(client: AsyncClient, running_hub
     bad = await client.post("/clusters/demo/fake/scale", {"replicas": "lots"})
     assert bad.status_code == 400
     assert (await client.post("/clusters/demo/fake/explode")).status_code == 404
+
+
+async def test_panels_show_used_next_to_requested_only_when_metrics_exist(
+    client: AsyncClient, running_hub: Hub
+) -> None:
+    data = await state(client)
+    worker = next(n for n in data["nodes"] if not n["controlPlane"])
+    pod = next(p for p in data["pods"] if p["name"].startswith("users-deployment-"))
+    node_url = f"/clusters/demo/nodes/{worker['name']}/panel"
+    pod_url = f"/clusters/demo/pods/default/{pod['name']}/panel"
+    for url in (node_url, pod_url):  # the fake has no metrics-server: normal, said plainly
+        body = (await client.get(url)).content.decode()
+        assert "no metrics (metrics-server not installed)" in body and 'class="used"' not in body
+
+    runtime = running_hub.runtime("demo")
+    usage = {"cpu": 1234, "memory": 300 << 20}
+    await runtime.aread(lambda s: s.set_usage({worker["name"]: usage}, {("default", pod["name"]): usage}))
+    for url in (node_url, pod_url):
+        body = (await client.get(url)).content.decode()
+        assert "1234m" in body and 'class="used"' in body and "no metrics" not in body
