@@ -93,7 +93,12 @@ class OwnerView(TypedDict):
     name: str
 
 
-class PodView(TypedDict):
+class PodSummary(TypedDict):
+    """A pod as the map needs it: everything but containers and volumes, which only the pod panel shows.
+
+    At 150,000 pods every field costs megabytes on the wire, so the map gets this projection.
+    """
+
     uid: str
     name: str
     namespace: str
@@ -106,8 +111,6 @@ class PodView(TypedDict):
     restarts: int
     owner: OwnerView | None
     qosClass: str
-    containers: list[ContainerView]
-    volumes: list[VolumeView]
     labels: dict[str, str]
     requests: Resources  # pods == 1
     usage: ResourceUsage | None  # measured use (metrics.k8s.io); None when unknown
@@ -115,29 +118,11 @@ class PodView(TypedDict):
     createdAt: float
 
 
-class PodSummary(TypedDict):
-    """A pod as the map needs it: PodView without containers and volumes, which only the pod panel shows.
+class PodView(PodSummary):
+    """The whole pod as the store keeps it and the pod panel shows it."""
 
-    At 150,000 pods every field costs megabytes on the wire, so the map gets this projection.
-    """
-
-    uid: str
-    name: str
-    namespace: str
-    node: str | None
-    phase: str
-    status: str
-    statusClass: Literal["running", "pending", "succeeded", "failed", "terminating", "unknown"]
-    readyContainers: int
-    totalContainers: int
-    restarts: int
-    owner: OwnerView | None
-    qosClass: str
-    labels: dict[str, str]
-    requests: Resources
-    usage: ResourceUsage | None
-    message: str
-    createdAt: float
+    containers: list[ContainerView]
+    volumes: list[VolumeView]
 
 
 SUMMARY_FIELDS: tuple[str, ...] = tuple(PodSummary.__annotations__)
