@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from clusterviz.wire import ClusterState, Delta, NodeView, PodSummary, Process
 
@@ -241,6 +241,8 @@ class _Node:
     requested_memory: int
     allocatable_cpu: int
     allocatable_memory: int
+    used_cpu: int | None  # None: no metrics source
+    used_memory: int | None
 
 
 def _slim_pod(pod: PodSummary) -> _Pod:
@@ -250,8 +252,16 @@ def _slim_pod(pod: PodSummary) -> _Pod:
 
 
 def _slim_node(node: NodeView) -> _Node:
-    req, alloc = node["requested"], node["allocatable"]
-    return _Node(node["ready"], req["cpu"], req["memory"], alloc["cpu"], alloc["memory"])
+    req, alloc, used = node["requested"], node["allocatable"], node.get("usage")
+    return _Node(
+        node["ready"],
+        req["cpu"],
+        req["memory"],
+        alloc["cpu"],
+        alloc["memory"],
+        used["cpu"] if used else None,
+        used["memory"] if used else None,
+    )
 
 
 def is_failing(status: str, status_class: str) -> bool:
@@ -264,6 +274,8 @@ class NodeSample(TypedDict):
     memoryRequested: int
     cpuAllocatable: int
     memoryAllocatable: int
+    cpuUsed: NotRequired[int | None]  # absent in samples recorded before use was measured
+    memoryUsed: NotRequired[int | None]
 
 
 class Sample(TypedDict):
@@ -363,6 +375,8 @@ class Tracker:
                 "memoryRequested": n.requested_memory,
                 "cpuAllocatable": n.allocatable_cpu,
                 "memoryAllocatable": n.allocatable_memory,
+                "cpuUsed": n.used_cpu,
+                "memoryUsed": n.used_memory,
             }
             for name, n in sorted(self.nodes.items())
         }
@@ -399,6 +413,9 @@ def events_between(before: ClusterState, deltas: Sequence[Delta]) -> list[Timeli
 # -- chart series ----------------------------------------------------------------------------------------------
 
 
+NODE_SERIES = ("cpuRequested", "memoryRequested", "cpuAllocatable", "memoryAllocatable", "cpuUsed", "memoryUsed")
+
+
 class Series(TypedDict):
     t: list[float]
     pods: dict[str, list[int | None]]
@@ -406,6 +423,15 @@ class Series(TypedDict):
     nodesReady: list[int | None]
     restarts: list[int | None]
     perNode: dict[str, dict[str, list[int | None]]]
+
+
+def _node_values(picked: Sequence[Sample | None], name: str, key: str) -> list[int | None]:
+    values: list[int | None] = []
+    for s in picked:
+        node = s["perNode"].get(name) if s else None
+        value = node.get(key) if node else None  # samples from before use was measured lack its keys
+        values.append(value if isinstance(value, int) else None)
+    return values
 
 
 def series(samples: Sequence[Sample], start: float, end: float, step: float) -> Series:
@@ -426,13 +452,7 @@ def series(samples: Sequence[Sample], start: float, end: float, step: float) -> 
             i += 1
         picked.append(last)
     node_names = sorted({n for s in picked if s for n in s["perNode"]})
-    per_node = {
-        name: {
-            key: [s["perNode"][name][key] if s and name in s["perNode"] else None for s in picked]
-            for key in ("cpuRequested", "memoryRequested", "cpuAllocatable", "memoryAllocatable")
-        }
-        for name in node_names
-    }
+    per_node = {name: {key: _node_values(picked, name, key) for key in NODE_SERIES} for name in node_names}
     return {
         "t": times,
         "pods": {c: [s["pods"].get(c, 0) if s else None for s in picked] for c in STATUS_CLASSES},

@@ -272,7 +272,8 @@ def _chart(t: list[float], lines: dict[str, list[int | None]], start: float, end
 
 
 def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[dict[str, Any]]:
-    """Requested CPU and memory as a share of allocatable, for the nodes with the highest peaks."""
+    """Requested (and, where metrics exist, used) CPU and memory as a share of allocatable, for the nodes with
+    the highest peaks."""
 
     def share(req: list[int | None], alloc: list[int | None]) -> list[int | None]:
         return [None if r is None or not a else round(100 * r / a) for r, a in zip(req, alloc, strict=True)]
@@ -281,8 +282,13 @@ def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[d
     for name, d in s["perNode"].items():
         cpu = share(d["cpuRequested"], d["cpuAllocatable"])
         mem = share(d["memoryRequested"], d["memoryAllocatable"])
+        used = {
+            "cpu-used": share(d["cpuUsed"], d["cpuAllocatable"]),
+            "memory-used": share(d["memoryUsed"], d["memoryAllocatable"]),
+        }
+        measured = {k: v for k, v in used.items() if any(x is not None for x in v)}
         peak = max([v for v in cpu + mem if v is not None], default=0)
-        rows.append((peak, name, cpu, mem))
+        rows.append((peak, name, {"cpu": cpu, "memory": mem, **measured}))
     rows.sort(key=lambda r: (-r[0], r[1]))
     return [
         {
@@ -291,16 +297,12 @@ def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[d
             "chart": {
                 "max": 100,
                 "lines": [
-                    {"name": "cpu", "points": _points(s["t"], cpu, start, end, 100), "last": cpu[-1] if cpu else None},
-                    {
-                        "name": "memory",
-                        "points": _points(s["t"], mem, start, end, 100),
-                        "last": mem[-1] if mem else None,
-                    },
+                    {"name": line, "points": _points(s["t"], vs, start, end, 100), "last": vs[-1] if vs else None}
+                    for line, vs in lines.items()
                 ],
             },
         }
-        for peak, name, cpu, mem in rows[:limit]
+        for peak, name, lines in rows[:limit]
     ]
 
 

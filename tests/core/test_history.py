@@ -290,3 +290,22 @@ def test_bad_moments_are_refused(text: str) -> None:
 def test_moments_format_in_utc_and_read_back() -> None:
     assert format_moment(1735787100.9) == "2025-01-02 03:05:00 UTC"
     assert parse_moment(format_moment(1735787100.9)) == 1735787100.0
+
+
+def test_measured_use_is_sampled_where_metrics_exist_and_none_elsewhere(busy: Recording) -> None:
+    state = busy.state()
+    measured, unmeasured = state["nodes"][0], state["nodes"][1]
+    with_usage = {**state, "nodes": [{**measured, "usage": {"cpu": 250, "memory": 512 * 2**20}}, *state["nodes"][1:]]}
+    sample = Tracker.of(with_usage).sample(state["at"])
+    assert sample["perNode"][measured["name"]]["cpuUsed"] == 250
+    assert sample["perNode"][measured["name"]]["memoryUsed"] == 512 * 2**20
+    assert sample["perNode"][unmeasured["name"]]["cpuUsed"] is None
+    s = series([sample], state["at"], state["at"], 1.0)
+    assert s["perNode"][measured["name"]]["cpuUsed"] == [250]
+    old = {
+        **sample,
+        "perNode": {n: {k: v for k, v in d.items() if "Used" not in k} for n, d in sample["perNode"].items()},
+    }
+    assert series([old], state["at"], state["at"], 1.0)["perNode"][measured["name"]]["cpuUsed"] == [None], (
+        "samples recorded before use was measured still make a series"
+    )

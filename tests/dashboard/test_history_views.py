@@ -245,3 +245,31 @@ def test_upload_needs_the_csrf_token() -> None:
 
 def test_unknown_replays_are_404(client: Client) -> None:
     assert client.get("/replays/nothing/").status_code == 404
+
+
+def test_node_charts_draw_use_only_where_it_was_measured() -> None:
+    from dashboard.history_views import _node_charts
+
+    def node(used: int | None) -> dict[str, list[int | None]]:
+        return {
+            "cpuRequested": [500, 500],
+            "memoryRequested": [2**30, 2**30],
+            "cpuAllocatable": [1000, 1000],
+            "memoryAllocatable": [2**32, 2**32],
+            "cpuUsed": [None, used],
+            "memoryUsed": [None, None if used is None else 2**31],
+        }
+
+    s = {
+        "t": [0.0, 10.0],
+        "pods": {},
+        "nodes": [],
+        "nodesReady": [],
+        "restarts": [],
+        "perNode": {"a": node(800), "b": node(None)},
+    }
+    charts = {
+        c["name"]: {line["name"]: line["last"] for line in c["chart"]["lines"]} for c in _node_charts(s, 0.0, 10.0)
+    }  # type: ignore[arg-type]
+    assert charts["a"] == {"cpu": 50, "memory": 25, "cpu-used": 80, "memory-used": 50}
+    assert charts["b"] == {"cpu": 50, "memory": 25}
