@@ -1,4 +1,5 @@
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from dashboard import views
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("metrics", views.prometheus_metrics, name="metrics"),
     path("", include("dashboard.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("wall/", include("dashboard.wall_urls")),
     path("", include("dashboard.history_urls")),
 ]

@@ -5,7 +5,7 @@ Viewers:
 * user — any other logged-in user: every cluster, read and the fake cluster's controls;
 * token — a display token (walls): read-only, its clusters and namespaces only;
 * anonymous — nobody logged in while ``CLUSTERVIZ_ANONYMOUS_READ`` is on: like a user, without the token pages;
-* outsider — everyone else: the login page and static files, and nothing that names a cluster.
+* outsider — everyone else: the login page, static files and the JavaScript catalog, and nothing that names a cluster.
 
 A token scoped to namespaces reaches only the routes known to filter pods by namespace
 (:data:`NAMESPACE_SAFE_ROUTES`); every other route is refused to it, so a route added later is closed to it
@@ -22,7 +22,8 @@ from dashboard.access.scope import EVERYTHING, Scope
 
 Kind = Literal["staff", "user", "token", "anonymous", "outsider"]
 
-PUBLIC_ROUTES = frozenset({"login", "logout", "set_language"})
+PUBLIC_ROUTES = frozenset({"login", "logout", "set_language", "javascript-catalog"})
+"""Open to everyone, outsiders too: nothing here names a cluster (the JavaScript catalog holds only UI words)."""
 STAFF_ROUTE_PREFIX = "access-"
 NAMESPACE_SAFE_ROUTES = frozenset(
     {

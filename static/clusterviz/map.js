@@ -13,10 +13,18 @@
 (() => {
   'use strict';
 
+  // i18n: Django's JavaScript catalog (/jsi18n/, loaded before this file) translates; without it, English.
+  const _ = (s) => (window.gettext ? window.gettext(s) : s);
+  const ngettext = (one, many, n) => (window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many);
+  const interpolate = (fmt, obj) => (window.interpolate ? window.interpolate(fmt, obj, true) : fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const HEALTH_TEXT = { healthy: _('healthy'), degraded: _('degraded'), unhealthy: _('unhealthy'), unknown: _('unknown') };
+  const healthText = (h) => HEALTH_TEXT[h] || h;
+
   // ---------------------------------------------------------------- constants & palette
   const STATUS = ['running', 'pending', 'succeeded', 'failed', 'terminating', 'unknown'];
   const STATUS_IDX = Object.create(null);
   STATUS.forEach((s, i) => { STATUS_IDX[s] = i; });
+  const STATUS_TEXT = { running: _('running'), pending: _('pending'), succeeded: _('succeeded'), failed: _('failed'), terminating: _('terminating'), unknown: _('unknown') };
   // Okabe–Ito based, lifted slightly for a dark background (colour-blind safe).
   const STATUS_COLOR = ['#1fae86', '#ecdc4f', '#56b4e9', '#e8641a', '#cc79a7', '#8f98a3'];
   const HEALTH_COLOR = { healthy: '#1fae86', degraded: '#e69f00', unhealthy: '#e8641a', unknown: '#8f98a3' };
@@ -108,10 +116,10 @@
     for (const ch of s) {
       if (ch === '(') depth++;
       else if (ch === ')') depth--;
-      if (depth < 0) return { ok: false, reqs: [], error: 'unbalanced ")"' };
+      if (depth < 0) return { ok: false, reqs: [], error: _('unbalanced ")"') };
       if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; } else cur += ch;
     }
-    if (depth !== 0) return { ok: false, reqs: [], error: 'missing ")"' };
+    if (depth !== 0) return { ok: false, reqs: [], error: _('missing ")"') };
     parts.push(cur);
     const KEY = '((?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)';
     const VAL = '((?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?)';
@@ -122,11 +130,11 @@
     const reVal = new RegExp('^' + VAL + '$');
     for (const raw of parts) {
       const t = raw.trim();
-      if (!t) return { ok: false, reqs: [], error: 'empty requirement' };
+      if (!t) return { ok: false, reqs: [], error: _('empty requirement') };
       let m;
       if ((m = reSet.exec(t))) {
         const vals = m[3].split(',').map((v) => v.trim());
-        if (vals.some((v) => !reVal.test(v))) return { ok: false, reqs: [], error: 'bad value in "' + t + '"' };
+        if (vals.some((v) => !reVal.test(v))) return { ok: false, reqs: [], error: interpolate(_('bad value in "%(requirement)s"'), { requirement: t }) };
         reqs.push({ key: m[1], op: m[2], values: new Set(vals) });
       } else if ((m = reEq.exec(t))) {
         reqs.push({ key: m[1], op: m[2] === '!=' ? '!=' : '=', values: new Set([m[3]]) });
@@ -135,7 +143,7 @@
       } else if ((m = reExists.exec(t))) {
         reqs.push({ key: m[1], op: 'exists' });
       } else {
-        return { ok: false, reqs: [], error: 'cannot parse "' + t + '"' };
+        return { ok: false, reqs: [], error: interpolate(_('cannot parse "%(requirement)s"'), { requirement: t }) };
       }
     }
     return { ok: true, reqs };
@@ -340,8 +348,8 @@
       const cp = [], wk = [];
       for (const r of all) (r.node.controlPlane ? cp : wk).push(r);
       const gl = [];
-      if (cp.length) gl.push({ label: 'Control plane', recs: cp });
-      if (wk.length) gl.push({ label: cp.length ? 'Workers' : 'Nodes', recs: wk });
+      if (cp.length) gl.push({ label: _('Control plane'), recs: cp });
+      if (wk.length) gl.push({ label: cp.length ? _('Workers') : _('Nodes'), recs: wk });
       return { all, glist: gl };
     }
     const m = new Map();
@@ -355,7 +363,7 @@
     const glist = keys.map((k) => {
       const rs = m.get(k);
       const cp = rs.filter((r) => r.node.controlPlane), wk = rs.filter((r) => !r.node.controlPlane);
-      return { label: (k === '\u0000' ? '(no ' + filter.group + ')' : filter.group + '=' + k), recs: cp.concat(wk) };
+      return { label: (k === '\u0000' ? interpolate(_('(no %(label)s)'), { label: filter.group }) : filter.group + '=' + k), recs: cp.concat(wk) };
     });
     return { all, glist };
   }
@@ -392,7 +400,7 @@
     groups = [];
     let y = 0;
     // the pending (unscheduled) area is always there, with at least one free row, under its own label
-    groups.push({ label: 'Pending — not scheduled yet', y, pending: true });
+    groups.push({ label: _('Pending — not scheduled yet'), y, pending: true });
     y += G.groupH;
     const pr = pendingRec;
     pr.x = 0; pr.y = y; pr.w = layoutW; pr.head = G.pendHead;
@@ -657,7 +665,7 @@
 
   function pendingLabel() {
     const n = pendingRec.pods.length;
-    return 'Pending — not scheduled yet · ' + nf.format(n) + (n === 1 ? ' pod' : ' pods') + (n ? '' : ' (the scheduler has placed every pod)');
+    return _('Pending — not scheduled yet') + ' · ' + interpolate(ngettext('%(count)s pod', '%(count)s pods', n), { count: nf.format(n) }) + (n ? '' : ' ' + _('(the scheduler has placed every pod)'));
   }
   // Group labels are drawn at a constant screen size so they stay readable in the overview.
   function drawGroupHeaders(onlyPending) {
@@ -670,7 +678,7 @@
       if (onlyPending && !g.pending) break;
       const gy = g.y * s + oy;
       if (gy > canvas.height) break;
-      const text = g.pending ? pendingLabel() : g.label + ' · ' + g.count + (g.count === 1 ? ' node' : ' nodes');
+      const text = g.pending ? pendingLabel() : g.label + ' · ' + interpolate(ngettext('%(count)s node', '%(count)s nodes', g.count), { count: g.count });
       const hh = G.groupH * s;
       const x = Math.max(ox, 4 * dpr);
       if (hh >= fpx * 1.5) {
@@ -970,9 +978,9 @@
       ctx.fillStyle = C.text;
       ctx.fillText(fitText(n.name, (cw - 2 * pad) * s), X(pad), Y(25));
       const parts = [[readyText, readyColor]];
-      if (n.unschedulable) parts.push(['cordoned', C.cordon]);
+      if (n.unschedulable) parts.push([_('cordoned'), C.cordon]);
       for (const p of pressures) parts.push([p, C.barWarn]);
-      if (n.ready === 'True' && !n.unschedulable && !pressures.length) parts.push([r.pods.length + ' pods', C.muted]);
+      if (n.ready === 'True' && !n.unschedulable && !pressures.length) parts.push([interpolate(_('%(count)s pods'), { count: r.pods.length }), C.muted]);
       ctx.font = font(14 * s, '600');
       let fx = X(pad);
       for (const [t, c] of parts) {
@@ -999,7 +1007,7 @@
       ctx.fillText(fitText(roles + ' · kubelet ' + (n.kubeletVersion || '?') + ' · ' + shortRuntime(n.containerRuntime), (cw - 2 * pad) * s), X(pad), Y(31));
       // line 3: cordoned / pressure flags, then taints, arch, OS
       const flags = [];
-      if (n.unschedulable) flags.push('⊘ cordoned');
+      if (n.unschedulable) flags.push('⊘ ' + _('cordoned'));
       for (const p of pressures) flags.push('⚠ ' + p);
       const taints = (n.taints || []).length;
       let fx = X(pad);
@@ -1011,7 +1019,7 @@
       }
       ctx.font = font(9.5 * s);
       ctx.fillStyle = C.faint;
-      const rest = (taints ? taints + (taints === 1 ? ' taint · ' : ' taints · ') : '') + (n.architecture || '') + ' · ' + (n.osImage || '');
+      const rest = (taints ? interpolate(ngettext('%(count)s taint', '%(count)s taints', taints), { count: taints }) + ' · ' : '') + (n.architecture || '') + ' · ' + (n.osImage || '');
       ctx.fillText(fitText(rest, X(cw - pad) - fx), fx, Y(44));
       drawBars(r, s, X, Y, true);
       // agents as chips: health as a coloured tab + the name (unhealthy names in colour too)
@@ -1307,23 +1315,23 @@
     if (h.kind === 'pod') {
       const p = h.pod;
       lines.push([p.namespace + '/' + p.name, 'b']);
-      lines.push([p.status + ' (' + p.statusClass + ') · ready ' + p.readyContainers + '/' + p.totalContainers + (p.restarts ? ' · ' + p.restarts + ' restarts' : ''), '']);
-      lines.push([p.node ? 'on node ' + p.node : 'not scheduled yet', 'm']);
+      lines.push([p.status + ' (' + (STATUS_TEXT[p.statusClass] || p.statusClass) + ') · ' + interpolate(_('ready %(ready)s/%(total)s'), { ready: p.readyContainers, total: p.totalContainers }) + (p.restarts ? ' · ' + interpolate(_('%(count)s restarts'), { count: p.restarts }) : ''), '']);
+      lines.push([p.node ? interpolate(_('on node %(node)s'), { node: p.node }) : _('not scheduled yet'), 'm']);
       if (p.owner) lines.push([p.owner.kind + ' ' + p.owner.name, 'm']);
       if (p.message) lines.push([p.message.length > 200 ? p.message.slice(0, 200) + '…' : p.message, 'w']);
     } else if (h.kind === 'node') {
       const n = h.rec.node;
       lines.push([n.name, 'b']);
-      lines.push([(n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown') + (n.unschedulable ? ' · cordoned' : '') + ' · ' + (n.roles && n.roles.length ? n.roles.join(',') : 'worker'), '']);
-      lines.push([h.rec.pods.length + ' pods · kubelet ' + (n.kubeletVersion || '?'), 'm']);
+      lines.push([(n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown') + (n.unschedulable ? ' · ' + _('cordoned') : '') + ' · ' + (n.roles && n.roles.length ? n.roles.join(',') : 'worker'), '']);
+      lines.push([interpolate(_('%(count)s pods'), { count: h.rec.pods.length }) + ' · kubelet ' + (n.kubeletVersion || '?'), 'm']);
     } else if (h.kind === 'agent') {
       const a = h.agent;
-      lines.push([a.name + ' on ' + h.rec.node.name, 'b']);
-      lines.push([a.health + (a.version ? ' · ' + a.version : ''), '']);
+      lines.push([interpolate(_('%(process)s on %(node)s'), { process: a.name, node: h.rec.node.name }), 'b']);
+      lines.push([healthText(a.health) + (a.version ? ' · ' + a.version : ''), '']);
       for (const ev of (a.evidence || []).slice(0, 3)) lines.push([ev, 'm']);
     } else if (h.kind === 'pending') {
-      lines.push(['Pods waiting for the scheduler to pick a node', 'b']);
-      lines.push([h.rec.pods.length + ' pods', 'm']);
+      lines.push([_('Pods waiting for the scheduler to pick a node'), 'b']);
+      lines.push([interpolate(_('%(count)s pods'), { count: h.rec.pods.length }), 'm']);
     }
     showTooltip(lines, clientX, clientY);
     canvas.style.cursor = h.kind === 'pending' ? 'default' : 'pointer';
@@ -1384,7 +1392,7 @@
     } else {
       const p = document.createElement('p');
       p.className = 'cv-muted';
-      p.textContent = 'Loading ' + url + ' … (htmx is not loaded)';
+      p.textContent = interpolate(_('Loading %(url)s … (htmx is not loaded)'), { url });
       panel.replaceChildren(p);
     }
   }
@@ -1422,9 +1430,12 @@
     const nr = $('count-notready'); if (nr) nr.parentElement.dataset.alert = counts.notReady ? '1' : '0';
     const fl = $('count-failing'); if (fl) fl.parentElement.dataset.alert = counts.failing ? '1' : '0';
     const cs = counts.statuses;
-    let sum = nf.format(state.nodes.size) + ' nodes (' + nf.format(counts.notReady) + ' not ready), ' + nf.format(state.pods.size) + ' pods: ' +
-      STATUS.map((st, i) => nf.format(cs[i]) + ' ' + st).join(', ') + '; ' + nf.format(counts.unscheduled) + ' not scheduled.';
-    if (filter.active) sum += ' Filter matches ' + nf.format(counts.matching) + ' pods; the others are dimmed.';
+    let sum = interpolate(_('%(nodes)s nodes (%(notReady)s not ready), %(pods)s pods: %(statuses)s; %(unscheduled)s not scheduled.'), {
+      nodes: nf.format(state.nodes.size), notReady: nf.format(counts.notReady), pods: nf.format(state.pods.size),
+      statuses: STATUS.map((st, i) => interpolate(_('%(count)s %(status)s'), { count: nf.format(cs[i]), status: STATUS_TEXT[st] })).join(', '),
+      unscheduled: nf.format(counts.unscheduled),
+    });
+    if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
     setText('map-summary', sum);
     if (nsDirty) fillNamespaces();
   }
@@ -1439,7 +1450,7 @@
     const cur = Array.from(sel.options).slice(1).map((o) => o.value);
     if (cur.length === names.length && cur.every((v, i) => v === names[i])) return;
     const frag = document.createDocumentFragment();
-    const all = document.createElement('option'); all.value = ''; all.textContent = 'All namespaces'; frag.appendChild(all);
+    const all = document.createElement('option'); all.value = ''; all.textContent = _('All namespaces'); frag.appendChild(all);
     for (const n of names) { const o = document.createElement('option'); o.value = n; o.textContent = n; frag.appendChild(o); }
     sel.replaceChildren(frag);
     sel.value = filter.ns;
@@ -1478,7 +1489,7 @@
     if (!list) return;
     const frag = document.createDocumentFragment();
     const procs = state.controlPlane || [];
-    if (!procs.length) frag.appendChild(el('li', 'cv-muted', 'No control-plane processes reported (managed control plane, or not observed yet).'));
+    if (!procs.length) frag.appendChild(el('li', 'cv-muted', _('No control-plane processes reported (managed control plane, or not observed yet).')));
     const byName = new Map();
     for (const pr of procs) {
       let a = byName.get(pr.name);
@@ -1493,18 +1504,18 @@
       li.dataset.health = healthClass(worst);
       const head = el('button', 'cv-chip-main');
       head.type = 'button';
-      head.setAttribute('aria-label', name + ': ' + worst + ' — open details');
+      head.setAttribute('aria-label', interpolate(_('%(process)s: %(health)s — open details'), { process: name, health: healthText(worst) }));
       head.appendChild(el('span', 'cv-hd cv-h-' + healthClass(worst)));
       head.appendChild(el('span', 'cv-chip-name', name));
       if (inst.length > 1) head.appendChild(el('span', 'cv-muted', '×' + inst.length));
-      head.appendChild(el('span', 'cv-chip-health', worst));
+      head.appendChild(el('span', 'cv-chip-health', healthText(worst)));
       head.addEventListener('click', () => openPanel(processUrl(name, inst.length === 1 ? inst[0].node : '')));
       li.appendChild(head);
       const versions = Array.from(new Set(inst.map((p) => p.version).filter(Boolean)));
       const leader = inst.find((p) => p.leader);
       const meta = [];
       if (versions.length) meta.push(versions.join(', '));
-      if (leader) meta.push('leader ' + leader.leader);
+      if (leader) meta.push(interpolate(_('leader %(node)s'), { node: leader.leader }));
       if (meta.length) li.appendChild(el('div', 'cv-chip-meta', meta.join(' · ')));
       const ul = el('ul', 'cv-inst');
       for (const pr of inst) {
@@ -1514,11 +1525,11 @@
         const b = el('button', 'cv-inst-btn');
         b.type = 'button';
         const ev = pr.evidence || [];
-        b.title = (pr.node ? pr.node + ': ' : '') + pr.health + (ev.length ? '\n' + ev.join('\n') : '');
+        b.title = (pr.node ? pr.node + ': ' : '') + healthText(pr.health) + (ev.length ? '\n' + ev.join('\n') : '');
         b.appendChild(el('span', 'cv-hd cv-h-' + healthClass(pr.health)));
-        b.appendChild(el('span', 'cv-inst-node', pr.node || (inst.length > 1 ? '?' : 'instance')));
-        if (pr.health !== 'healthy') b.appendChild(el('span', 'cv-inst-health', pr.health));
-        if (pr.leader && pr.leader === pr.node) b.appendChild(el('span', 'cv-inst-leader', 'leader'));
+        b.appendChild(el('span', 'cv-inst-node', pr.node || (inst.length > 1 ? '?' : _('instance'))));
+        if (pr.health !== 'healthy') b.appendChild(el('span', 'cv-inst-health', healthText(pr.health)));
+        if (pr.leader && pr.leader === pr.node) b.appendChild(el('span', 'cv-inst-leader', _('leader')));
         b.appendChild(el('span', 'cv-inst-ev', ev[0] || ''));
         b.addEventListener('click', () => openPanel(processUrl(pr.name, pr.node)));
         row.appendChild(b);
@@ -1528,7 +1539,7 @@
       const ex = explanations[name];
       if (ex) {
         const d = el('details', 'cv-explain');
-        d.appendChild(el('summary', '', 'What does it do?'));
+        d.appendChild(el('summary', '', _('What does it do?')));
         d.appendChild(el('p', '', ex));
         li.appendChild(d);
       }
@@ -1540,7 +1551,7 @@
     const p = $('cp-nodes');
     if (p) {
       p.replaceChildren();
-      p.appendChild(el('span', 'cv-muted', cpn.length ? 'Control-plane nodes: ' : 'No control-plane nodes visible (managed control plane).'));
+      p.appendChild(el('span', 'cv-muted', cpn.length ? _('Control-plane nodes: ') : _('No control-plane nodes visible (managed control plane).')));
       cpn.sort().forEach((name, i) => {
         const b = el('button', 'cv-link', name);
         b.type = 'button';
@@ -1567,21 +1578,21 @@
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds());
   }
   function computeIndicator() {
-    if (livePaused) return { st: 'replay', text: 'replay — not live' };
+    if (livePaused) return { st: 'replay', text: _('replay — not live') };
     const now = Date.now();
     const connected = !cfg.wsPath || wsOpen;
     if (!connected) {
-      return { st: 'reconnecting', text: lastMsgAt ? 'reconnecting… (last update ' + hhmmss(lastMsgAt) + ')' : 'connecting…' };
+      return { st: 'reconnecting', text: lastMsgAt ? interpolate(_('reconnecting… (last update %(time)s)'), { time: hhmmss(lastMsgAt) }) : _('connecting…') };
     }
-    if (!haveState) return { st: 'reconnecting', text: 'connecting…' };
+    if (!haveState) return { st: 'reconnecting', text: _('connecting…') };
     const src = state.source;
     if (src && src.state && src.state !== 'live') {
       if (!nonLiveSince) nonLiveSince = src.lastEventAt ? src.lastEventAt * 1000 : now;
-      return { st: 'stale', text: 'stale since ' + hhmmss(nonLiveSince) + (src.reason ? ' — ' + src.reason : ' — source ' + src.state) };
+      return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(nonLiveSince) }) + ' — ' + (src.reason ? src.reason : interpolate(_('source %(state)s'), { state: src.state })) };
     }
     nonLiveSince = 0;
-    if (cfg.wsPath && lastMsgAt && now - lastMsgAt > 10000) return { st: 'stale', text: 'stale since ' + hhmmss(lastMsgAt) + ' — no message for ' + Math.round((now - lastMsgAt) / 1000) + ' s' };
-    return { st: 'live', text: 'live' };
+    if (cfg.wsPath && lastMsgAt && now - lastMsgAt > 10000) return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(lastMsgAt) }) + ' — ' + interpolate(_('no message for %(seconds)s s'), { seconds: Math.round((now - lastMsgAt) / 1000) }) };
+    return { st: 'live', text: _('live') };
   }
   function updateIndicator() {
     if (!live) return;
@@ -1735,7 +1746,7 @@
   function setFilter(f, fromUser) {
     const parsed = parseSelector(f.selector);
     const errEl = $('selector-error'), selIn = $('filter-selector');
-    if (errEl) errEl.textContent = parsed.ok ? '' : 'Selector: ' + parsed.error;
+    if (errEl) errEl.textContent = parsed.ok ? '' : _('Selector: ') + parsed.error;
     if (selIn) { if (parsed.ok) selIn.removeAttribute('aria-invalid'); else selIn.setAttribute('aria-invalid', 'true'); }
     const groupChanged = f.group !== filter.group;
     filter = {

@@ -27,6 +27,9 @@
   const cfg = JSON.parse($('wall-config').textContent);
   const T = JSON.parse($('wall-labels').textContent);
   const fmt = (key, args) => (T[key] || key).replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
+  // words not in wall-labels come from Django's JavaScript catalog (/jsi18n/, loaded before this file); without it, English
+  const _ = (s) => (window.gettext ? window.gettext(s) : s);
+  const HEALTH_TEXT = { healthy: _('healthy'), degraded: _('degraded'), unhealthy: _('unhealthy'), unknown: _('unknown') };
   const canvas = $('wall-canvas');
   const ctx = canvas.getContext('2d', { alpha: false });
 
@@ -145,7 +148,7 @@
     const list = [];
     for (const n of nodes) if (n.ready !== 'True') list.push(['node', fmt('notReady', { name: n.name })]);
     for (const p of state.controlPlane) {
-      if (p.health === 'unhealthy' || p.health === 'degraded') list.push(['process', fmt('unhealthy', { name: p.name, health: p.health })]);
+      if (p.health === 'unhealthy' || p.health === 'degraded') list.push(['process', fmt('unhealthy', { name: p.name, health: HEALTH_TEXT[p.health] || p.health })]);
     }
     const failingByNs = new Map();
     let unscheduled = 0;
