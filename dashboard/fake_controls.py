@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from clusterviz.fake import FakeCluster
 from clusterviz.sources import Script
@@ -86,41 +88,43 @@ def _rolling_update(post: QueryDict) -> Script:
 @dataclass(frozen=True)
 class Control:
     action: str
-    label: str
-    description: str
+    label: str | Promise  # lazily translated: rendered in the viewer's language
+    description: str | Promise
     script: Callable[[QueryDict], Script]
 
 
 CONTROLS: list[Control] = [
     Control(
         "scale",
-        "Scale users-deployment",
-        "Change the Deployment's replicas and watch the ReplicaSet add or remove pods.",
+        _("Scale users-deployment"),
+        _("Change the Deployment's replicas and watch the ReplicaSet add or remove pods."),
         _scale,
     ),
     Control(
         "rolling-update",
-        "Roll out a new image",
-        "Update users-deployment's image: a new ReplicaSet replaces pods one by one.",
+        _("Roll out a new image"),
+        _("Update users-deployment's image: a new ReplicaSet replaces pods one by one."),
         _rolling_update,
     ),
     Control(
         "node-not-ready",
-        "Break a worker",
-        "The kubelet stops reporting: the node turns NotReady and its pods are evicted and rescheduled.",
+        _("Break a worker"),
+        _("The kubelet stops reporting: the node turns NotReady and its pods are evicted and rescheduled."),
         _node_ready(False),
     ),
-    Control("node-ready", "Heal the worker", "The kubelet reports again and the node turns Ready.", _node_ready(True)),
+    Control(
+        "node-ready", _("Heal the worker"), _("The kubelet reports again and the node turns Ready."), _node_ready(True)
+    ),
     Control(
         "crash",
-        "Crash a pod",
-        "A users pod's container keeps exiting: CrashLoopBackOff, with growing restarts.",
+        _("Crash a pod"),
+        _("A users pod's container keeps exiting: CrashLoopBackOff, with growing restarts."),
         _crash,
     ),
     Control(
         "unschedulable",
-        "Ask for too much",
-        "A pod requests more than any node has: the scheduler leaves it Pending.",
+        _("Ask for too much"),
+        _("A pod requests more than any node has: the scheduler leaves it Pending."),
         _unschedulable,
     ),
 ]

@@ -124,3 +124,10 @@ async def test_panels_show_used_next_to_requested_only_when_metrics_exist(
     for url in (node_url, pod_url):
         body = (await client.get(url)).content.decode()
         assert "1234m" in body and 'class="used"' in body and "no metrics" not in body
+
+
+async def test_the_fake_cluster_buttons_speak_the_viewers_language(client: AsyncClient, running_hub: Hub) -> None:
+    korean = (await client.get("/clusters/demo/", headers={"Accept-Language": "ko"})).content.decode()
+    assert "워커 노드 고장 내기" in korean and "Break a worker" not in korean
+    english = (await client.get("/clusters/demo/", headers={"Accept-Language": "en"})).content.decode()
+    assert "Break a worker" in english
