@@ -1,9 +1,10 @@
-"""Pages and JSON endpoints. Thin: each asks the cluster's runtime for a view and renders it."""
+"""Pages and JSON endpoints. Thin: each asks the cluster (its runtime here, or its watcher) for a view."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -12,21 +13,38 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clusterviz.processes import EXPLANATIONS
-from clusterviz.sources import FakeSource
-from clusterviz.store import ClusterStore
 from dashboard import metrics
+from dashboard.access.scope import EVERYTHING, Scope
 from dashboard.fake_controls import CONTROLS
 from dashboard.hub import UnknownCluster, hub
+from dashboard.remote import QueryRefused, WatcherUnavailable
+from dashboard.remote import no_metrics as _no_metrics  # noqa: F401  (its old home)
 
-T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., Awaitable[HttpResponse]])
 
 
-async def _read(cluster: str, fn: Callable[[ClusterStore], T]) -> T:
+async def _query(cluster: str, query: str, **args: Any) -> Any:
+    """A named query (dashboard.remote.QUERIES) of the cluster's runtime, here or in the watcher process."""
     try:
-        runtime = await hub.running(cluster)
+        source = hub.cluster(cluster)
     except UnknownCluster:
         raise Http404(f"no cluster named {cluster!r}") from None
-    return await runtime.aread(fn)
+    return await source.query(query, **args)
+
+
+def _needs_watcher(view: View) -> View:
+    """External mode: when no watcher answers, say so (503) instead of failing."""
+
+    @functools.wraps(view)
+    async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return await view(request, *args, **kwargs)
+        except WatcherUnavailable as error:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": str(error)}, status=503)
+            return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+
+    return wrapper  # type: ignore[return-value]
 
 
 @require_GET
@@ -35,8 +53,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_needs_watcher
 async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
-    counts = await _read(cluster, lambda store: store.counts())
+    counts = await _query(cluster, "counts")
     context = {
         "cluster": cluster,
         "clusters": hub.names(),
@@ -51,52 +70,49 @@ async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
 
 
 def _is_fake(cluster: str) -> bool:
-    return isinstance(hub.runtime(cluster).source, FakeSource)
+    return hub.is_fake(cluster)
 
 
 @require_GET
+@_needs_watcher
 async def node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    def view(store: ClusterStore) -> dict[str, Any] | None:
-        node = store.node(name)
-        if node is None:
-            return None
-        return {"node": node, "pods": store.pods_on(name), "no_metrics": _no_metrics(store, "node")}
-
-    context = await _read(cluster, view)
+    context = await _query(cluster, "node", name=name)
     if context is None:
         return _gone(request, cluster, f"Node {name} is no longer in the cluster.")
+    scope = _scope(request)
+    context.update(node=scope.node(context["node"]), pods=scope.pods(context["pods"]))
     context.update(cluster=cluster, explanations=EXPLANATIONS)
     return render(request, "dashboard/panels/node.html", context)
 
 
 @require_GET
+@_needs_watcher
 async def pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
-    pod, no_metrics = await _read(cluster, lambda store: (store.pod(namespace, name), _no_metrics(store, "pod")))
-    if pod is None:
+    context = await _query(cluster, "pod", namespace=namespace, name=name)
+    if context is None:
         return _gone(request, cluster, f"Pod {namespace}/{name} is no longer in the cluster.")
-    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, "pod": pod, "no_metrics": no_metrics})
-
-
-def _no_metrics(store: ClusterStore, what: str) -> str:
-    """What a panel says instead of measured usage when it has none. Not an error: most clusters (and the
-    fake) have no metrics-server."""
-    if store.usage_available:
-        return f"no metrics for this {what} yet"
-    return f"no metrics ({store.usage_reason or 'metrics-server not installed'})"
+    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, **context})
 
 
 @require_GET
+@_needs_watcher
 async def process_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
     node = request.GET.get("node") or None
-    process = await _read(cluster, lambda store: store.process(name, node))
+    process = await _query(cluster, "process", name=name, node=node)
     if process is None:
         return _gone(request, cluster, f"No process {name} is known here.")
     context = {
         "cluster": cluster,
-        "process": process,
+        "process": _scope(request).process(process),
         "explanation": EXPLANATIONS.get(name, EXPLANATIONS["node-agent"]),
     }
     return render(request, "dashboard/panels/process.html", context)
+
+
+def _scope(request: HttpRequest) -> Scope:
+    """What the viewer may see (the access middleware attaches it); everything when no viewer is attached."""
+    viewer = getattr(request, "viewer", None)
+    return viewer.scope if viewer is not None else EVERYTHING
 
 
 def _gone(request: HttpRequest, cluster: str, message: str) -> HttpResponse:
@@ -104,22 +120,22 @@ def _gone(request: HttpRequest, cluster: str, message: str) -> HttpResponse:
 
 
 @require_POST
+@_needs_watcher
 async def fake_control(request: HttpRequest, cluster: str, action: str) -> HttpResponse:
-    """Script the fake cluster (fake clusters only, when the controls are switched on)."""
+    """Script the fake cluster (fake clusters only, when the controls are switched on); in external mode the
+    watcher's runtime runs the script."""
     if not settings.CLUSTERVIZ_FAKE_CONTROLS:
         raise Http404("fake-cluster controls are switched off")
     try:
-        runtime = await hub.running(cluster)
+        fake = hub.is_fake(cluster)
     except UnknownCluster:
         raise Http404(f"no cluster named {cluster!r}") from None
-    control = next((c for c in CONTROLS if c.action == action), None)
-    if control is None or not isinstance(runtime.source, FakeSource):
+    if not fake or not any(c.action == action for c in CONTROLS):
         raise Http404(f"no control {action!r} for cluster {cluster!r}")
     try:
-        script = control.script(request.POST)
-    except ValueError as error:
+        await _query(cluster, "control", action=action, form=request.POST.dict())
+    except QueryRefused as error:
         return HttpResponseBadRequest(str(error))
-    runtime.source.script(script)
     return HttpResponse(status=202)
 
 
@@ -136,25 +152,35 @@ def api_clusters(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-async def api_health(request: HttpRequest, cluster: str) -> JsonResponse:
+@_needs_watcher
+async def api_health(request: HttpRequest, cluster: str) -> HttpResponse:
     """Watcher health: source state and reason, last event, resourceVersion, relists and errors per resource."""
     try:
-        runtime = await hub.running(cluster)
+        source = hub.cluster(cluster)
     except UnknownCluster:
         return JsonResponse({"error": f"no cluster named {cluster!r}"}, status=404)
-    return JsonResponse(await asyncio.to_thread(metrics.health, runtime))
+    return JsonResponse(await source.query("health"))
 
 
 @require_GET
 async def prometheus_metrics(request: HttpRequest) -> HttpResponse:
-    healths = [await asyncio.to_thread(metrics.health, runtime) for runtime in hub.runtimes()]
+    if hub.external:  # every cluster whose watcher answers
+        healths = []
+        for name in hub.names():
+            try:
+                healths.append(await hub.cluster(name).query("health"))
+            except WatcherUnavailable:
+                continue
+    else:
+        healths = [await asyncio.to_thread(metrics.health, runtime) for runtime in hub.runtimes()]
     return HttpResponse(metrics.prometheus_text(healths), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @require_GET
+@_needs_watcher
 async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
     try:
-        runtime = await hub.running(cluster)
+        source = hub.cluster(cluster)
     except UnknownCluster:
         return JsonResponse({"error": f"no cluster named {cluster!r}"}, status=404)
-    return HttpResponse(await runtime.astate_json(), content_type="application/json")
+    return HttpResponse(await source.state_json(), content_type="application/json")

@@ -31,6 +31,7 @@ NAMESPACE_SAFE_ROUTES = frozenset(
         "cluster-map",
         "pod-panel",
         "process-panel",
+        "node-panel",
         "api-clusters",
         "api-state",
         "ws-cluster",

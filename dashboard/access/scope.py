@@ -93,6 +93,14 @@ class Scope:
             return node
         return {**node, "agents": [self._process(a) for a in node["agents"]]}
 
+    def process(self, process: Json) -> Json:
+        """A process record (control-plane or node agent) without pods of other namespaces (panels use it)."""
+        return self._process(process) if self.narrowed else process
+
+    def node(self, node: Json) -> Json:
+        """A node view whose agents name no pod of another namespace (panels use it)."""
+        return self._node(node) if self.narrowed else node
+
     def filter_message(self, text: str, visible: set[str]) -> str:
         """A websocket frame as this scope may receive it (heartbeats and unknown types pass unchanged)."""
         if not self.narrowed:

@@ -247,7 +247,7 @@ def test_the_wall_opens_pods_of_its_namespace_only(samples: dict[str, Any], wall
     assert wall.get(f"/clusters/demo/pods/{SCOPED_NS}/{mine['name']}/panel").status_code == 200
     hidden = wall.get(f"/clusters/demo/pods/{OTHER_NS}/{theirs['name']}/panel")
     assert hidden.status_code == 404 and theirs["name"] not in hidden.content.decode()
-    assert wall.get(f"/clusters/demo/nodes/{samples['node']}/panel").status_code == 403  # it lists every pod
+    assert wall.get(f"/clusters/demo/nodes/{samples['node']}/panel").status_code == 200  # filtered to its pods
 
 
 def test_a_token_in_the_address_moves_into_the_session(running_hub: Hub) -> None:
@@ -573,3 +573,20 @@ async def test_revoking_a_token_ends_a_websocket_it_opened(running_hub: Hub, mon
         assert closed is not None and closed["code"] == websocket.CLOSE_TOKEN_ENDED
     finally:
         await communicator.disconnect()
+
+
+def test_a_wall_token_sees_no_pod_of_another_namespace_in_panels(samples: dict[str, Any], wall: Client) -> None:
+    """Process and node panels name pods (static pods, DaemonSet agents): a scoped token sees none of another
+    namespace's."""
+    for process in ("kube-scheduler", "kube-apiserver"):
+        response = wall.get(f"/clusters/demo/processes/{process}/panel")
+        assert response.status_code == 200
+        assert f"{OTHER_NS}/" not in response.content.decode(), process
+
+
+def test_a_wall_token_sees_a_node_with_only_its_namespace_pods(samples: dict[str, Any], wall: Client) -> None:
+    state = orjson.loads(wall.get("/api/v1/clusters/demo/state").content)
+    node = next(p["node"] for p in state["pods"] if p["node"])
+    body = wall.get(f"/clusters/demo/nodes/{node}/panel").content.decode()
+    assert f"{SCOPED_NS}/" in body
+    assert f"{OTHER_NS}/" not in body
