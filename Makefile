@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint test-core test-dashboard test-postgres test-browser test-cluster cluster bench venv clean
+.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster cluster bench venv clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ run: venv
 	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} \
 		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: lint test-core test-dashboard test-postgres test-browser test-cluster
+test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster
 
 lint: venv
 	$(BIN)/ruff check .
@@ -36,6 +36,10 @@ test-dashboard: venv
 
 test-postgres: venv
 	$(BIN)/pytest -q tests/postgres
+
+# Two web processes and two watchers (CLUSTERVIZ_WATCHER=external) over a real redis-server and PostgreSQL.
+test-multiprocess: venv
+	$(BIN)/pytest -q tests/multiprocess
 
 test-browser: venv
 	$(BIN)/pytest -q tests/browser

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from dashboard.hub import UnknownCluster, group_name, hub
+from dashboard.remote import WatcherUnavailable
 
 CLOSE_UNKNOWN_CLUSTER = 4404
+CLOSE_NO_WATCHER = 4503
+"""External mode: no watcher answered for the state; the client reconnects (and loads the state over HTTP)."""
+CLOSE_SILENT = 4408
+"""External mode: nothing came through the group for a while (channel layer restarted, group membership lost,
+watcher gone): close, so the client reconnects, rejoins and resyncs."""
+
+
+def silence_limit() -> float:
+    """Seconds without any message (a heartbeat comes every CLUSTERVIZ_HEARTBEAT s) before giving up on a group."""
+    return max(10.0, 5 * float(settings.CLUSTERVIZ_HEARTBEAT))
 
 
 class ClusterConsumer(AsyncWebsocketConsumer):
     group: str | None = None
+    watchdog: asyncio.Task[None] | None = None
+    last_message: float = 0.0
 
     async def connect(self) -> None:
         cluster = self.scope["url_route"]["kwargs"]["cluster"]
         try:
-            runtime = await hub.running(cluster)
+            source = hub.cluster(cluster)
+            if not hub.external:
+                await hub.running(cluster)
         except UnknownCluster:
             await self.close(code=CLOSE_UNKNOWN_CLUSTER)
             return
@@ -27,14 +46,34 @@ class ClusterConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         # Made (joined and decoded) in a worker thread, in one piece: no copy of the state on the event loop.
-        await self.send(text_data=await runtime.astate_message())
+        # In external mode it comes from the watcher straight to this consumer, never through the group.
+        try:
+            message = await source.state_message()
+        except WatcherUnavailable:
+            await self.close(code=CLOSE_NO_WATCHER)
+            return
+        await self.send(text_data=message)
+        if hub.external:
+            self.last_message = time.monotonic()
+            self.watchdog = asyncio.create_task(self._watch(silence_limit()))
+
+    async def _watch(self, limit: float) -> None:
+        while True:
+            await asyncio.sleep(limit / 4)
+            if time.monotonic() - self.last_message > limit:
+                await self.close(code=CLOSE_SILENT)
+                return
 
     async def disconnect(self, code: int) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            with contextlib.suppress(Exception):  # the layer may be the reason for the disconnect
+                await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """The map only listens; anything a client sends is ignored."""
 
     async def cluster_message(self, event: dict[str, Any]) -> None:
+        self.last_message = time.monotonic()
         await self.send(text_data=event["text"])

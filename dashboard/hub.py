@@ -1,4 +1,9 @@
-"""The clusters this process serves: one runtime (one watcher) per cluster, however many browsers are open."""
+"""The clusters this process serves: one runtime (one watcher) per cluster, however many browsers are open.
+
+With ``CLUSTERVIZ_WATCHER=external`` a web process runs no runtime: :meth:`Hub.cluster` and
+:meth:`Hub.running` hand out a :class:`~dashboard.remote.RemoteCluster` that asks the watcher process
+(``manage.py watch_cluster``, which runs an inline hub of its own) over the channel layer.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.conf import settings
 
 from clusterviz.live import ClusterRuntime, Publish
 from dashboard.clusters import ClusterSpec, build_source, from_environment
+from dashboard.remote import LocalCluster, RemoteCluster
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +42,22 @@ def listen(listener: Listener) -> None:
 
 
 def _publisher(cluster: str) -> Publish:
+    failing = False
+
     async def publish(text: str) -> None:
+        nonlocal failing
         layer = get_channel_layer()
         if layer is not None:
-            await layer.group_send(group_name(cluster), {"type": "cluster.message", "text": text})
+            try:
+                await layer.group_send(group_name(cluster), {"type": "cluster.message", "text": text})
+            except Exception as error:  # e.g. Redis restarting: this message is lost, clients see the gap
+                if not failing:
+                    log.warning("cluster %s: cannot publish to the channel layer: %r", cluster, error)
+                failing = True
+            else:
+                if failing:
+                    log.info("cluster %s: publishing again", cluster)
+                failing = False
         for listener in list(_listeners):
             try:
                 await listener(cluster, text)
@@ -52,8 +70,10 @@ def _publisher(cluster: str) -> Publish:
 class Hub:
     """Creates runtimes on first use and runs each on the event loop that first asked for it."""
 
-    def __init__(self, specs: list[ClusterSpec] | None = None) -> None:
+    def __init__(self, specs: list[ClusterSpec] | None = None, *, mode: str | None = None) -> None:
         self._specs = {s.name: s for s in (specs if specs is not None else from_environment(settings.CLUSTERVIZ_FAKE))}
+        self.mode = mode or getattr(settings, "CLUSTERVIZ_WATCHER", "inline")
+        """``inline``: runtimes run here; ``external``: in the watcher process, never here."""
         self._runtimes: dict[str, ClusterRuntime] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Future[None]] = {}
@@ -61,26 +81,63 @@ class Hub:
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def runtime(self, name: str) -> ClusterRuntime:
+    @property
+    def external(self) -> bool:
+        return self.mode == "external"
+
+    def spec(self, name: str) -> ClusterSpec:
         spec = self._specs.get(name)
         if spec is None:
             raise UnknownCluster(name)
+        return spec
+
+    def is_fake(self, name: str) -> bool:
+        return self.spec(name).kind == "fake"
+
+    def cluster(self, name: str) -> LocalCluster | RemoteCluster:
+        """How to ask about the cluster: its runtime here, or its watcher over the channel layer."""
+        self.spec(name)
+        return RemoteCluster(name) if self.external else LocalCluster(self, name)
+
+    def runtime(self, name: str) -> ClusterRuntime:
+        spec = self.spec(name)
+        if self.external:
+            raise RuntimeError("CLUSTERVIZ_WATCHER=external: runtimes run in `manage.py watch_cluster`, not here")
         if name not in self._runtimes:
-            self._runtimes[name] = ClusterRuntime(
-                name,
-                build_source(spec),
-                _publisher(name),
-                tick=settings.CLUSTERVIZ_TICK,
-                heartbeat=settings.CLUSTERVIZ_HEARTBEAT,
-            )
+            self._runtimes[name] = self._new_runtime(spec)
         return self._runtimes[name]
+
+    def _new_runtime(self, spec: ClusterSpec) -> ClusterRuntime:
+        return ClusterRuntime(
+            spec.name,
+            build_source(spec),
+            _publisher(spec.name),
+            tick=settings.CLUSTERVIZ_TICK,
+            heartbeat=settings.CLUSTERVIZ_HEARTBEAT,
+        )
+
+    def fresh_runtime(self, name: str, seq_base: int = 0) -> ClusterRuntime:
+        """A new runtime for the cluster (the watcher, on winning leadership), its deltas numbered after
+        ``seq_base``: above every seq an earlier watcher sent, so its clients see a gap and resync."""
+        runtime = self._new_runtime(self.spec(name))
+        runtime.store.seq = seq_base
+        self._runtimes[name] = runtime
+        return runtime
+
+    def forget(self, name: str) -> None:
+        """Drop the cluster's runtime (the watcher, on losing leadership; its source is stopped by the caller)."""
+        self._runtimes.pop(name, None)
 
     def runtimes(self) -> list[ClusterRuntime]:
         """The runtimes created so far (clusters nobody has looked at yet have none)."""
         return list(self._runtimes.values())
 
-    async def running(self, name: str) -> ClusterRuntime:
-        """The cluster's runtime, started (first list loaded) and ticking on this loop."""
+    async def running(self, name: str) -> ClusterRuntime | RemoteCluster:
+        """The cluster's runtime, started (first list loaded) and ticking on this loop; in external mode a
+        :class:`RemoteCluster` (``astate_json``/``astate_message`` only): a web process never starts a runtime."""
+        if self.external:
+            self.spec(name)
+            return RemoteCluster(name)
         runtime = self.runtime(name)
         task = self._tasks.get(name)
         if task is None or task.done():

@@ -86,6 +86,24 @@ DATABASES = {
 }
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+REDIS_URL = envstr("REDIS_URL")
+"""redis://host:port/db: the channel layer is Redis (channels_redis), shared by every process, instead of in-memory."""
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": "clusterviz",
+                # A browser more than 500 deltas (two minutes of ticks) behind loses the rest and resyncs; a message
+                # older than 30 s is no use to a live map (the client sees the gap and resyncs), nor is a request
+                # no web process still waits for. The full state never goes through a group: a watcher sends it
+                # to the one consumer that asked.
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
@@ -129,6 +147,13 @@ CLUSTERVIZ_CSP_REPORT_ONLY = envbool("CLUSTERVIZ_CSP_REPORT_ONLY")
 DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = envint("CLUSTERVIZ_WS_MAX_MESSAGE_MB", "512") * 1024 * 1024
 """The websocket sends the full state as its first message: 80 MB at 150,000 pods (daphne's default cap is 1 MiB).
 Daphne applies the same cap to what clients send, which the map never does; incoming frames stay at 1 MiB."""
+CLUSTERVIZ_WATCHER = envstr("CLUSTERVIZ_WATCHER", "inline")
+"""``inline``: each web process runs its clusters' watchers (one process, the default). ``external``: web processes run
+none; ``manage.py watch_cluster`` does (one leader per cluster, elected through PostgreSQL), over Redis."""
+if CLUSTERVIZ_WATCHER not in ("inline", "external"):
+    raise ValueError(f"CLUSTERVIZ_WATCHER: inline or external, not {CLUSTERVIZ_WATCHER!r}")
+if CLUSTERVIZ_WATCHER == "external" and not REDIS_URL:
+    raise ValueError("CLUSTERVIZ_WATCHER=external needs a channel layer shared between processes: set REDIS_URL")
 CLUSTERVIZ_FAKE_CONTROLS = envbool("CLUSTERVIZ_FAKE_CONTROLS", "True")
 """Show the buttons that script the fake cluster (break a node, scale, crash a pod). Fake clusters only."""
 

@@ -1,0 +1,230 @@
+"""What only a cluster's runtime knows, asked for by name: in this process, or of the watcher process.
+
+With ``CLUSTERVIZ_WATCHER=inline`` (the default) each web process runs its clusters' runtimes and
+:class:`LocalCluster` answers from them. With ``external`` the runtimes run in ``manage.py watch_cluster``
+and a web process runs none: :class:`RemoteCluster` sends a request to the cluster's request channel
+(``watcher.<cluster>``) on the channel layer (Redis) and awaits the leader's reply on a channel of its own.
+Deltas do not pass through here: the watcher's runtime publishes them to the cluster's group as before.
+
+A request is ``{"type": "watcher.request", "reply": <channel>, "query": <name>, "args": {...}}``; the reply
+``{"type": "watcher.reply", "result": ...}`` or ``{"type": "watcher.reply", "error": "refused"|"failed",
+"message": ...}``. The queries are few, named and typed (:data:`QUERIES` plus ``state``, ``state.message``,
+``health`` and ``control``), so the same code serves both modes and results survive msgpack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+
+from clusterviz.live import STATE_MESSAGE_FIELDS, ClusterRuntime
+from clusterviz.sources import FakeSource
+from clusterviz.store import ClusterStore
+
+log = logging.getLogger(__name__)
+QUERY_TIMEOUT = 5.0
+"""Seconds a web process waits for the watcher's answer to a panel query."""
+STATE_TIMEOUT = 30.0
+"""Seconds it waits for a whole state (tens of MB at 150,000 pods)."""
+
+
+class WatcherUnavailable(RuntimeError):
+    """No watcher answered (none running, a handover in progress, or the channel layer is down)."""
+
+
+class QueryRefused(ValueError):
+    """The watcher answered, and the answer is no (e.g. a fake-cluster control with bad input)."""
+
+
+def request_channel(cluster: str) -> str:
+    """The channel the cluster's active watcher reads requests from (names are validated: they fit)."""
+    return f"watcher.{cluster}"
+
+
+# -- the named queries: (store, args) -> plain data ----------------------------------------------------------
+
+
+def no_metrics(store: ClusterStore, what: str) -> str:
+    """What a panel says instead of measured usage when it has none. Not an error: most clusters (and the
+    fake) have no metrics-server."""
+    if store.usage_available:
+        return f"no metrics for this {what} yet"
+    return f"no metrics ({store.usage_reason or 'metrics-server not installed'})"
+
+
+def _counts(store: ClusterStore, args: dict[str, Any]) -> dict[str, int]:
+    return store.counts()
+
+
+def _node(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
+    node = store.node(str(args["name"]))
+    if node is None:
+        return None
+    return {"node": node, "pods": store.pods_on(node["name"]), "no_metrics": no_metrics(store, "node")}
+
+
+def _pod(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
+    pod = store.pod(str(args["namespace"]), str(args["name"]))
+    if pod is None:
+        return None
+    return {"pod": pod, "no_metrics": no_metrics(store, "pod")}
+
+
+def _process(store: ClusterStore, args: dict[str, Any]) -> Any:
+    return store.process(str(args["name"]), args.get("node") or None)
+
+
+QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {
+    "counts": _counts,
+    "node": _node,
+    "pod": _pod,
+    "process": _process,
+}
+
+
+async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> Any:
+    """Answer one query from a runtime in this process (started first: a fresh leader may still be listing)."""
+    await asyncio.to_thread(runtime.start)
+    if query == "state":
+        return await runtime.astate_json()
+    if query == "state.message":
+        return await asyncio.to_thread(runtime.state_json, STATE_MESSAGE_FIELDS)
+    if query == "health":
+        from dashboard import metrics
+
+        return await asyncio.to_thread(metrics.health, runtime)
+    if query == "control":
+        return _control(runtime, str(args.get("action", "")), dict(args.get("form") or {}))
+    fn = QUERIES.get(query)
+    if fn is None:
+        raise QueryRefused(f"no query named {query!r}")
+    return await runtime.aread(lambda store: fn(store, args))
+
+
+def _control(runtime: ClusterRuntime, action: str, form: dict[str, str]) -> None:
+    from dashboard.fake_controls import CONTROLS
+
+    control = next((c for c in CONTROLS if c.action == action), None)
+    if control is None or not isinstance(runtime.source, FakeSource):
+        raise QueryRefused(f"no control {action!r} for cluster {runtime.name!r}")
+    try:
+        script = control.script(form)  # type: ignore[arg-type]  # reads .get() only, as a QueryDict offers
+    except ValueError as error:
+        raise QueryRefused(str(error)) from None
+    runtime.source.script(script)
+
+
+# -- the two ways to ask ---------------------------------------------------------------------------------------
+
+
+class LocalCluster:
+    """A cluster whose runtime runs in this process (started on first use by the hub)."""
+
+    def __init__(self, hub: Any, name: str) -> None:
+        self.hub, self.name = hub, name
+
+    async def query(self, query: str, **args: Any) -> Any:
+        return await answer(await self.hub.running(self.name), query, args)
+
+    async def state_json(self) -> bytes:
+        runtime = await self.hub.running(self.name)
+        return bytes(await runtime.astate_json())
+
+    async def state_message(self) -> str:
+        runtime = await self.hub.running(self.name)
+        return str(await runtime.astate_message())
+
+
+class RemoteCluster:
+    """A cluster whose runtime runs in the watcher process, asked over the channel layer."""
+
+    def __init__(self, name: str, layer: BaseChannelLayer | None = None) -> None:
+        self.name = name
+        self._layer = layer
+
+    async def query(self, query: str, *, timeout: float = QUERY_TIMEOUT, **args: Any) -> Any:
+        layer = self._layer or get_channel_layer()
+        if layer is None:
+            raise WatcherUnavailable("no channel layer is configured")
+        try:
+            reply = await layer.new_channel()
+            request = {"type": "watcher.request", "reply": reply, "query": query, "args": args}
+            await layer.send(request_channel(self.name), request)
+            message = await asyncio.wait_for(layer.receive(reply), timeout)
+        except TimeoutError:
+            raise WatcherUnavailable(f"no watcher of cluster {self.name!r} answered within {timeout:g} s") from None
+        except Exception as error:  # the layer is down (e.g. Redis restarting), or the request channel is full
+            raise WatcherUnavailable(f"cannot reach the watcher of cluster {self.name!r}: {error!r}") from None
+        if message.get("error") == "refused":
+            raise QueryRefused(str(message.get("message", "")))
+        if "error" in message:
+            raise WatcherUnavailable(f"the watcher of cluster {self.name!r} failed: {message.get('message')}")
+        return message.get("result")
+
+    async def state_json(self) -> bytes:
+        return bytes(await self.query("state", timeout=STATE_TIMEOUT))
+
+    async def state_message(self) -> str:
+        return bytes(await self.query("state.message", timeout=STATE_TIMEOUT)).decode()
+
+    # what code written for a runtime (``hub.running(...)``) uses, so it keeps working in external mode
+    async def astate_json(self) -> bytes:
+        return await self.state_json()
+
+    async def astate_message(self) -> str:
+        return await self.state_message()
+
+    async def aread(self, fn: Callable[[ClusterStore], Any]) -> Any:
+        raise TypeError("the runtime runs in the watcher process: ask it a named query (dashboard.remote.QUERIES)")
+
+
+# -- the watcher's side ------------------------------------------------------------------------------------------
+
+
+async def serve(runtime: ClusterRuntime, layer: BaseChannelLayer, retry: float = 1.0) -> None:
+    """Answer the requests of web processes for one cluster, until cancelled (only the leader does this)."""
+    channel = request_channel(runtime.name)
+    pending: set[asyncio.Task[None]] = set()
+    failures = 0
+    try:
+        while True:
+            try:
+                message = await layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Redis restarting: keep trying; report once (a lone timeout is normal)
+                failures += 1
+                if failures == 2:
+                    log.warning("cluster %s: cannot read requests from the channel layer: %r", runtime.name, error)
+                await asyncio.sleep(retry if failures > 1 else 0)
+                continue
+            if failures > 1:
+                log.info("cluster %s: reading requests again", runtime.name)
+            failures = 0
+            task = asyncio.create_task(_reply(runtime, layer, message))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+async def _reply(runtime: ClusterRuntime, layer: BaseChannelLayer, message: dict[str, Any]) -> None:
+    reply = message.get("reply")
+    if not isinstance(reply, str):
+        return
+    try:
+        result: dict[str, Any] = {"result": await answer(runtime, str(message.get("query")), message.get("args") or {})}
+    except QueryRefused as refused:
+        result = {"error": "refused", "message": str(refused)}
+    except Exception as error:
+        log.exception("cluster %s: query %r failed", runtime.name, message.get("query"))
+        result = {"error": "failed", "message": repr(error)}
+    try:
+        await layer.send(reply, {"type": "watcher.reply", **result})
+    except Exception as error:
+        log.warning("cluster %s: could not reply to %s: %r", runtime.name, reply, error)
