@@ -76,7 +76,6 @@ class Hub:
         """``inline``: runtimes run here; ``external``: in the watcher process, never here."""
         self._runtimes: dict[str, ClusterRuntime] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._ready: dict[str, asyncio.Future[None]] = {}
 
     def names(self) -> list[str]:
         return list(self._specs)
