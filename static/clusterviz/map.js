@@ -89,6 +89,7 @@
   function mkRec(node, kind) {
     return { name: node ? node.name : '', node, kind, pods: [], x: 0, y: 0, w: 0, h: 0, perRow: 1, cap: 0, head: 0, matchCount: 0 };
   }
+  const byName = new Intl.Collator('en', { numeric: true }); // node names in the order people count them
   const recOf = (p) => (p.node && recs.get(p.node)) || pendingRec;
 
   function isFailing(p) {
@@ -343,7 +344,7 @@
   let sortedCache = null; // {key, glist}
   function buildGroups() {
     const all = Array.from(recs.values());
-    all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    all.sort((a, b) => byName.compare(a.name, b.name)); // worker-2 before worker-10
     if (!filter.group) {
       const cp = [], wk = [];
       for (const r of all) (r.node.controlPlane ? cp : wk).push(r);

@@ -12,6 +12,7 @@
   'use strict';
 
   const STATUS = ['running', 'pending', 'succeeded', 'failed', 'terminating', 'unknown'];
+  const byName = new Intl.Collator('en', { numeric: true }); // worker-2 before worker-10
   const SI = Object.create(null);
   STATUS.forEach((s, i) => { SI[s] = i; });
   const COLOR = ['#1fae86', '#ecdc4f', '#56b4e9', '#e8641a', '#cc79a7', '#8f98a3'];
@@ -232,7 +233,7 @@
     return best;
   }
   function nodeTiles(nodes) {
-    return nodes.sort((a, b) => (a.name < b.name ? -1 : 1)).map((n) => ({
+    return nodes.sort((a, b) => byName.compare(a.name, b.name)).map((n) => ({
       label: n.name, nodes: 1, notReady: n.ready === 'True' ? 0 : 1, counts: perNode.get(n.name) || null,
     }));
   }
@@ -242,7 +243,7 @@
     if (key) for (const n of nodes) { const g = groupOf(n); if (!buckets.has(g)) buckets.set(g, []); buckets.get(g).push(n); }
     if (!key || buckets.size < 2 || buckets.size > maxTiles) {
       // blocks of names: as many blocks as fit, each a run of nodes in name order
-      const sorted = nodes.slice().sort((a, b) => (a.name < b.name ? -1 : 1));
+      const sorted = nodes.slice().sort((a, b) => byName.compare(a.name, b.name));
       const per = Math.ceil(sorted.length / Math.max(1, maxTiles));
       buckets = new Map();
       for (let i = 0; i < sorted.length; i += per) {
