@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from clusterviz.events import WatchEvent
 from clusterviz.fake import FakeCluster
 from clusterviz.sources import Script
 
@@ -66,7 +67,7 @@ def _node_ready(ready: bool) -> Callable[[QueryDict], Script]:
 
 
 def _crash(post: QueryDict) -> Script:
-    def script(cluster: FakeCluster) -> list:  # type: ignore[type-arg]
+    def script(cluster: FakeCluster) -> list[WatchEvent]:
         pod = _first_pod(cluster, USERS[0], USERS[1])
         return cluster.crash_loop(USERS[0], pod) if pod else []
 
@@ -74,7 +75,7 @@ def _crash(post: QueryDict) -> Script:
 
 
 def _unschedulable(post: QueryDict) -> Script:
-    def script(cluster: FakeCluster) -> list:  # type: ignore[type-arg]
+    def script(cluster: FakeCluster) -> list[WatchEvent]:
         return cluster.add_unschedulable_pod("default", f"too-big-{cluster.resource_version}")
 
     return script
