@@ -392,8 +392,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             polled += len(api.get("/api/v1/pods")) + len(api.get("/api/v1/nodes"))
             time.sleep(max(0, nxt - time.monotonic()))
         m1 = metrics(api)
-        poll = summarise_window(m0, m1, w)
-        poll["clientBytesPerS"] = polled / w
+        elapsed = time.monotonic() - t  # a full list can take longer than 5 s under load
+        poll = summarise_window(m0, m1, elapsed)
+        poll["polls"] = polls
+        poll["bytesPerPoll"] = polled / polls
+        poll["clientBytesPerS"] = polled / elapsed
+        poll["bytesPerSAt5s"] = polled / polls / 5
         poll["loadavg"] = loadavg()
         out["load"] = {"baseline": base, "poller": poll}
     server = Server(workdir, args.tick, Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log"))
