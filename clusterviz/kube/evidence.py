@@ -7,19 +7,17 @@ gives unchanged evidence. Managed clusters often forbid /readyz: that is "unknow
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from typing import Any, Final
 
 import orjson
 
 from clusterviz.kube.http import ApiError, describe_error, finish, get, request
+from clusterviz.kube.polling import Poller
 from clusterviz.live import ControlPlaneEvidence
 
 __all__ = ["ControlPlaneProbe", "parse_readyz", "version_evidence"]
 
-log = logging.getLogger(__name__)
 
 Evidence = tuple[str, str]
 """(health, text); health is one of clusterviz.wire.Health."""
@@ -75,8 +73,10 @@ def version_evidence(version: Any) -> list[Evidence]:
     return [("unknown", f"serves version {git[:64]}{suffix[:64]}")]
 
 
-class ControlPlaneProbe:
+class ControlPlaneProbe(Poller[ControlPlaneEvidence]):
     """Asks /readyz?verbose and /version every ``interval`` seconds in a daemon thread."""
+
+    thread_name = "control-plane-probe"
 
     def __init__(
         self,
@@ -86,52 +86,28 @@ class ControlPlaneProbe:
         interval: float = 10.0,
         timeout: tuple[float, float] = (5.0, 10.0),
     ) -> None:
+        super().__init__(emit, interval)
         self._api = api_client
-        self._emit = emit
-        self.interval = interval
         self.timeout = timeout
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._last: EvidenceMap | None = None
-        self._probes = 0
-        self._last_error = ""
-        self._thread = threading.Thread(target=self._run, name="control-plane-probe", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-    def join(self, timeout: float) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def health(self) -> dict[str, Any]:
         with self._lock:
-            evidence = {name: [text for _, text in items] for name, items in (self._last or {}).items()}
-            return {"probes": self._probes, "lastError": self._last_error, "evidence": evidence}
+            last = self._last.evidence if self._last is not None else {}
+            evidence = {name: [text for _, text in items] for name, items in last.items()}
+            return {"probes": self._rounds, "lastError": self._last_error, "evidence": evidence}
+
+    def ask(self) -> ControlPlaneEvidence:
+        evidence = self.probe_once()
+        return ControlPlaneEvidence({name: list(items) for name, items in evidence.items()})
+
+    def broken(self) -> ControlPlaneEvidence:
+        return ControlPlaneEvidence({APISERVER: [("unknown", "control-plane probe failed")]})
 
     def probe_once(self) -> EvidenceMap:
         """One round of questions; never raises."""
         evidence = self._readyz()
         evidence.setdefault(APISERVER, []).extend(self._version())
         return evidence
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                evidence = self.probe_once()
-            except Exception:  # a bug here must not end the probe
-                log.exception("control-plane probe failed")
-                evidence = {APISERVER: [("unknown", "control-plane probe failed")]}
-            with self._lock:
-                self._probes += 1
-                changed = evidence != self._last
-                self._last = evidence
-            if changed:
-                self._emit(ControlPlaneEvidence({name: list(items) for name, items in evidence.items()}))
-            self._stopping.wait(self.interval)
 
     def _readyz(self) -> EvidenceMap:
         try:
@@ -165,7 +141,3 @@ class ControlPlaneProbe:
                 finish(response, complete=True)
         except Exception:
             return []
-
-    def _note_error(self, cause: str) -> None:
-        with self._lock:
-            self._last_error = cause

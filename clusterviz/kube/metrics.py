@@ -8,18 +8,16 @@ The usage becomes "unavailable, metrics-server not installed" and the poller ask
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from typing import Any, Final
 
 from clusterviz.kube.http import ApiError, describe_error, get_json
+from clusterviz.kube.polling import Poller
 from clusterviz.live import Usage
 from clusterviz.quantity import bytes_of, cpu_millicores
 
 __all__ = ["NOT_INSTALLED", "MetricsPoller", "parse_node_metrics", "parse_pod_metrics"]
 
-log = logging.getLogger(__name__)
 
 API: Final = "/apis/metrics.k8s.io/v1beta1"
 NOT_INSTALLED: Final = "metrics-server not installed"
@@ -107,8 +105,10 @@ def is_absent(error: BaseException) -> bool:
     return error.status in _ABSENT_STATUSES or _ABSENT_MESSAGE in error.message.lower()
 
 
-class MetricsPoller:
+class MetricsPoller(Poller[Usage]):
     """Polls metrics.k8s.io every ``interval`` seconds (``absent_interval`` while it is not served)."""
+
+    thread_name = "metrics-poller"
 
     def __init__(
         self,
@@ -119,39 +119,31 @@ class MetricsPoller:
         absent_interval: float = 300.0,
         timeout: tuple[float, float] = (5.0, 30.0),
     ) -> None:
+        super().__init__(emit, interval)
         self._api = api_client
-        self._emit = emit
-        self.interval = interval
         self.absent_interval = absent_interval
         self.timeout = timeout
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._last: Usage | None = None
-        self._polls = 0
-        self._last_error = ""
-        self._thread = threading.Thread(target=self._run, name="metrics-poller", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-    def join(self, timeout: float) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def health(self) -> dict[str, Any]:
         with self._lock:
             last = self._last
             return {
-                "polls": self._polls,
+                "polls": self._rounds,
                 "lastError": self._last_error,
                 "available": last.available if last is not None else None,
                 "reason": last.reason if last is not None else "",
                 "nodes": len(last.nodes) if last is not None else 0,
                 "pods": len(last.pods) if last is not None else 0,
             }
+
+    def ask(self) -> Usage:
+        return self.poll_once()
+
+    def broken(self) -> Usage:
+        return Usage({}, {}, available=False, reason="metrics poll failed")
+
+    def wait_after(self, answer: Usage) -> float:
+        return self.interval if answer.available else self.absent_interval
 
     def poll_once(self) -> Usage:
         """One round of questions; never raises. Trouble other than absence keeps the last usage known."""
@@ -171,22 +163,3 @@ class MetricsPoller:
             return Usage({}, {}, available=False, reason=f"metrics unavailable: {cause}"[:200])
         self._note_error("")
         return Usage(nodes, pods)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                usage = self.poll_once()
-            except Exception:  # a bug here must not end the poller
-                log.exception("metrics poll failed")
-                usage = Usage({}, {}, available=False, reason="metrics poll failed")
-            with self._lock:
-                self._polls += 1
-                changed = usage != self._last
-                self._last = usage
-            if changed:
-                self._emit(usage)
-            self._stopping.wait(self.interval if usage.available else self.absent_interval)
-
-    def _note_error(self, cause: str) -> None:
-        with self._lock:
-            self._last_error = cause
