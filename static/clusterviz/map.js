@@ -832,18 +832,7 @@
       }
     }
     // 2. pods, batched by colour; pending/control-plane cards have their own background for the ring
-    let sel = null;
-    const selUid = selected && selected.kind === 'pod' ? selected.id : null;
-    const special = [];
-    for (const r of list) {
-      if (r.kind === 'pending' || r.node.controlPlane) { special.push(r); continue; }
-      sel = bucketCard(r, g, selUid) || sel;
-    }
-    flushBuckets(g, C.card);
-    for (const r of special) {
-      sel = bucketCard(r, g, selUid) || sel;
-      flushBuckets(g, cardColors(r).bg);
-    }
+    const sel = bucketPods(list, g, flushBuckets);
     if (sel) drawPodSelection(sel, g);
     // 3. headers
     for (const r of list) {
@@ -868,6 +857,22 @@
   }
 
   // Repaint single pod squares in place (status change without moving).
+  // Pods of the given cards into colour buckets, flushed with ``flush(g, background)``: ordinary worker cards
+  // share one background, pending and control-plane cards each have their own (the terminating ring needs it).
+  // Returns the selected pod's square, if drawn.
+  function bucketPods(list, g, flush) {
+    let sel = null;
+    const selUid = selected && selected.kind === 'pod' ? selected.id : null;
+    const special = [];
+    for (const r of list) {
+      if (r.kind === 'pending' || r.node.controlPlane) { special.push(r); continue; }
+      sel = bucketCard(r, g, selUid) || sel;
+    }
+    flush(g, C.card);
+    for (const r of special) { sel = bucketCard(r, g, selUid) || sel; flush(g, cardColors(r).bg); }
+    return sel;
+  }
+
   function drawPods(set) {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     const g = podGeom();
@@ -1177,15 +1182,7 @@
         if (wh !== 'healthy') { const hw = Math.max(1, Math.round(6 * s)) * 2; rrect(sx + sw - hw, sy, hw, sh, c32(HEALTH_COLOR[wh])); }
       }
     }
-    let sel = null;
-    const selUid = selected && selected.kind === 'pod' ? selected.id : null;
-    const special = [];
-    for (const r of list) {
-      if (r.kind === 'pending' || r.node.controlPlane) { special.push(r); continue; }
-      sel = bucketCard(r, g, selUid) || sel;
-    }
-    flushBucketsRaster(g, C.card);
-    for (const r of special) { sel = bucketCard(r, g, selUid) || sel; flushBucketsRaster(g, cardColors(r).bg); }
+    const sel = bucketPods(list, g, flushBucketsRaster);
     ctx.putImageData(img, 0, 0);
     if (sel) drawPodSelection(sel, g);
     if (selected && selected.kind === 'node') { const r = recs.get(selected.id); if (r && list.indexOf(r) >= 0) outline(r); }

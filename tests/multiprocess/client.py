@@ -14,6 +14,8 @@ from typing import Any
 
 import websocket
 
+from tests.merge import apply_delta
+
 COMPARED = ("seq", "controlPlane", "nodes", "pods")
 """What a client's model and the watcher's state must agree on. Not ``revision``: it also counts changes that
 travel in no delta (the source's status, which heartbeats carry), so it may be ahead of the last delta's."""
@@ -40,27 +42,6 @@ def post_control(base: str, cluster: str, action: str, **form: str) -> int:
     )
     with opener.open(request, timeout=10) as response:
         return int(response.status)
-
-
-def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
-    """What a client does with a delta (as tests/dashboard/conftest.py): upsert and remove by key."""
-    nodes = {n["name"]: n for n in state["nodes"]}
-    pods = {p["uid"]: p for p in state["pods"]}
-    for name in delta["nodes"]["remove"]:
-        nodes.pop(name, None)
-    nodes.update({n["name"]: n for n in delta["nodes"]["upsert"]})
-    for uid in delta["pods"]["remove"]:
-        pods.pop(uid, None)
-    pods.update({p["uid"]: p for p in delta["pods"]["upsert"]})
-    return {
-        **state,
-        "seq": delta["seq"],
-        "revision": delta["revision"],
-        "source": delta["source"],
-        "controlPlane": delta.get("controlPlane", state["controlPlane"]),
-        "nodes": [nodes[n] for n in sorted(nodes)],
-        "pods": sorted(pods.values(), key=lambda p: (p["namespace"], p["name"])),
-    }
 
 
 class Client(threading.Thread):
