@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 import orjson
 
 from clusterviz.events import RawObject, WatchEvent
-from clusterviz.store import ClusterStore
+from clusterviz.store import POD_FORMATS, ClusterStore, PodFormat
 from clusterviz.wire import SourceStatus
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class ClusterRuntime:
         self.heartbeat = heartbeat
         self.store = ClusterStore(name, source.status())
         self._lock = threading.Lock()
-        self._state_cache: tuple[tuple[int, int, bytes], bytes] | None = None
+        self._state_cache: dict[tuple[bytes, PodFormat], tuple[tuple[int, int], bytes]] = {}
         self._started = False
 
     # -- access from other threads and coroutines ----------------------------------------------------------
@@ -108,36 +108,41 @@ class ClusterRuntime:
     async def aread(self, fn: Callable[[ClusterStore], T]) -> T:
         return await asyncio.to_thread(self.read, fn)
 
-    def state_json(self, first_fields: bytes = b"") -> bytes:
+    def state_json(self, first_fields: bytes = b"", pods: PodFormat = "objects") -> bytes:
         """The full state as JSON bytes (``orjson.dumps(store.snapshot())``), cached until the model changes.
 
         The store keeps every pod's and node's JSON, so under the lock this only serialises what changed
         since the last state and collects the pieces; the join (80 MB at 150,000 pods) happens after the lock
         is released, so ticks and other readers wait milliseconds, not a whole serialisation.
-        ``first_fields`` goes before the state's own fields (see :meth:`state_message`).
+        ``first_fields`` goes before the state's own fields (see :meth:`state_message`); ``pods="table"``
+        writes the pods as a table (see :mod:`clusterviz.podtable`).
         """
+        if pods not in POD_FORMATS:
+            raise ValueError(f"unknown pod format {pods!r}")
+        kind = (first_fields, pods)
         with self._lock:
             store = self.store
             store.refresh()
-            key = (store.revision, store.seq, first_fields)
-            cached = self._state_cache
-            if cached is not None and cached[0] == key:
+            version = (store.revision, store.seq)
+            cached = self._state_cache.get(kind)
+            if cached is not None and cached[0] == version:
                 return cached[1]
-            parts = store.state_json_parts(first_fields)
+            parts = store.state_json_parts(first_fields, pods)
         data = parts.join()
-        with self._lock:
-            self._state_cache = (key, data)
+        with self._lock:  # a state of an older version is of no use to anybody: it goes
+            cache = self._state_cache = {k: v for k, v in self._state_cache.items() if v[0] == version}
+            cache[kind] = (version, data)
         return data
 
-    async def astate_json(self) -> bytes:
-        return await asyncio.to_thread(self.state_json)
+    async def astate_json(self, pods: PodFormat = "objects") -> bytes:
+        return await asyncio.to_thread(self.state_json, b"", pods)
 
-    def state_message(self) -> str:
+    def state_message(self, pods: PodFormat = "objects") -> str:
         """The websocket's first message as text, ``{"type":"state",...}``: one join and one decode."""
-        return self.state_json(STATE_MESSAGE_FIELDS).decode()
+        return self.state_json(STATE_MESSAGE_FIELDS, pods).decode()
 
-    async def astate_message(self) -> str:
-        return await asyncio.to_thread(self.state_message)
+    async def astate_message(self, pods: PodFormat = "objects") -> str:
+        return await asyncio.to_thread(self.state_message, pods)
 
     # -- the loop ------------------------------------------------------------------------------------------
 

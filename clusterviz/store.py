@@ -11,11 +11,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import orjson
 
 from clusterviz.events import RawObject, WatchEvent
 from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
+from clusterviz.podtable import PodTableEncoder, table_fields
 from clusterviz.processes import control_plane_processes, lease_freshness, node_agents
 from clusterviz.wire import (
     SUMMARY_FIELDS,
@@ -47,22 +49,39 @@ def summarize(pod: PodView) -> PodSummary:
     return {k: pod[k] for k in SUMMARY_FIELDS}  # type: ignore[literal-required,return-value]
 
 
+PodFormat = Literal["objects", "table"]
+POD_FORMATS: tuple[PodFormat, ...] = ("objects", "table")
+"""How a state writes its pods: ``"pods": [PodSummary, …]`` (the default) or ``"podTable"`` (see podtable)."""
+
+
+def pod_format(value: object) -> PodFormat:
+    """A pod format by name (``None`` and ``""`` mean the default); ValueError for anything else."""
+    if value is None or value == "":
+        return "objects"
+    for fmt in POD_FORMATS:
+        if value == fmt:
+            return fmt
+    raise ValueError(f"unknown pod format {str(value)[:40]!r}: use one of {', '.join(POD_FORMATS)}")
+
+
 @dataclass(frozen=True, slots=True)
 class StateJson:
     """The state's JSON in pieces (see :meth:`ClusterStore.state_json_parts`)."""
 
     head: bytes  # "{", the fields before "nodes", and '"nodes":['
     nodes: list[bytes]
+    mid: bytes  # after the last node, before the first pod: '],"pods":[' or the pod table's fields
     pods: list[bytes]
+    tail: bytes  # after the last pod: "]}" or "]}}"
 
     def join(self) -> bytes:
         """The JSON in one copy of the pods (80 MB at 150,000 pods): the rest is glued to the first and last."""
-        head = b"".join((self.head, b",".join(self.nodes), b'],"pods":['))
+        head = b"".join((self.head, b",".join(self.nodes), self.mid))
         pods = self.pods
         if len(pods) < 2:
-            return b"".join((head, *pods, b"]}"))
+            return b"".join((head, *pods, self.tail))
         first, last = pods[0], pods[-1]
-        pods[0], pods[-1] = head + first, last + b"]}"
+        pods[0], pods[-1] = head + first, last + self.tail
         try:
             return b",".join(pods)
         finally:
@@ -73,6 +92,10 @@ def _fragment(value: object) -> bytes:
     """orjson bytes to keep: copied to their size. orjson's own result keeps its ~4 KB buffer, which made the
     fragments of 160,000 pods take 1.3 GB instead of 85 MB."""
     return bytes(memoryview(orjson.dumps(value)))
+
+
+def _summary_fragment(pod: PodView) -> bytes:
+    return _fragment(summarize(pod))
 
 
 def _pod_order_key(uid: str, pod: PodView) -> tuple[str, str, str]:
@@ -157,9 +180,12 @@ class ClusterStore:
         # pod's and node's orjson bytes (made on demand, dropped whenever the view changes), and the pods'
         # order (namespace, name, uid), re-sorted lazily from what was added and removed since the last state.
         self._node_json: dict[str, bytes] = {}
+        # Each pod format has its own list, in the order of _pod_order, made when a state of that format is
+        # first asked for; the table format's rows index into the values of _table.
         self._pod_order: list[tuple[str, str, str]] = []  # sorted
-        self._pod_json: list[bytes | None] = []  # each pod's JSON, in the order of _pod_order
+        self._pod_json: dict[PodFormat, list[bytes | None]] = {}
         self._pod_json_stale: set[str] = set()  # uids of pods added or changed since the last state
+        self._table = PodTableEncoder()
         self._order_added: set[tuple[str, str, str]] = set()
         self._order_removed: set[tuple[str, str, str]] = set()
 
@@ -226,8 +252,9 @@ class ClusterStore:
         """Bring the derived views (nodes, control plane) up to date; reading methods do it themselves."""
         self._refresh_derived()
 
-    def state_json_parts(self, first_fields: bytes = b"") -> StateJson:
-        """``orjson.dumps(self.snapshot())`` in pieces: ``.join()`` of them is exactly those bytes.
+    def state_json_parts(self, first_fields: bytes = b"", pods: PodFormat = "objects") -> StateJson:
+        """``orjson.dumps(self.snapshot())`` in pieces: ``.join()`` of them is exactly those bytes, or with
+        ``pods="table"`` the same state with ``"podTable"`` (see :mod:`clusterviz.podtable`) for ``"pods"``.
 
         ``first_fields`` (e.g. ``b'"type":"state",'``) goes in front of the state's own fields: that makes the
         websocket's first message without another copy of the state. Pods and nodes come from the per-view
@@ -248,49 +275,71 @@ class ClusterStore:
         )
         node_json = self._node_json
         nodes = [node_json.get(n) or self._node_fragment(n) for n in sorted(self._nodes)]
-        pods = self._pod_fragments().copy()  # a copy: the join runs outside the lock while ticks go on
-        return StateJson(b"{" + first_fields + head[1:-1] + b',"nodes":[', nodes, pods)  # type: ignore[arg-type]
+        frags = self._pod_fragments(pods).copy()  # a copy: the join runs outside the lock while ticks go on
+        mid, tail = table_fields(self._table) if pods == "table" else (b'],"pods":[', b"]}")
+        return StateJson(b"{" + first_fields + head[1:-1] + b',"nodes":[', nodes, mid, frags, tail)  # type: ignore[arg-type]
 
     def _node_fragment(self, name: str) -> bytes:
         data = self._node_json[name] = _fragment(self._nodes[name])
         return data
 
-    def _pod_fragments(self) -> list[bytes | None]:
-        """Every pod's JSON by (namespace, name, uid): brought up to date from what was added, removed and
-        changed since the last call (a binary search each), so a state under churn costs no per-pod work."""
+    def _pod_fragments(self, fmt: PodFormat) -> list[bytes | None]:
+        """Every pod's JSON in format ``fmt``, by (namespace, name, uid); only what changed since the last
+        call is encoded (the order is patched with a binary search per pod, or re-sorted after a relist)."""
+        self._sync_pod_order()
+        frags = self._pod_json.get(fmt)
+        if fmt == "table" and (frags is None or self._table.overgrown()):
+            self._table.reset()  # every row is encoded again against a fresh table of values
+            frags = None
+        fresh = frags is None
+        if frags is None:
+            frags = self._pod_json[fmt] = [None] * len(self._pod_order)
+        order, pods = self._pod_order, self._pods
+        encode = self._table.row if fmt == "table" else _summary_fragment
+        i = -1
+        try:
+            while True:  # list.index finds the gaps at C speed: a state under churn costs no per-pod work
+                i = frags.index(None, i + 1)
+                frags[i] = encode(pods[order[i][2]])
+        except ValueError:
+            pass
+        if fmt == "table" and fresh:
+            self._table.mark_used()
+        return frags
+
+    def _sync_pod_order(self) -> None:
+        """Apply what was added, removed and changed since the last call to the order and to every format's
+        list (a changed pod's entries become None, to be encoded again when a state of that format is made)."""
         added, removed, stale = self._order_added, self._order_removed, self._pod_json_stale
         if not (added or removed or stale):
-            return self._pod_json
-        pods = self._pods
-        order, frags = self._pod_order, self._pod_json
+            return
+        pods, order, lists = self._pods, self._pod_order, self._pod_json
         if len(added) + len(removed) + len(stale) > self.RESORT_OVER:  # a (re)list or the first state
-            keep = dict(zip(order, frags, strict=True))
-            for key in removed:
-                keep.pop(key, None)
-            for key in added:
-                keep[key] = None
-            for uid in stale:
-                if uid in pods:
-                    keep[_pod_order_key(uid, pods[uid])] = None
-            order = sorted(keep)
-            frags = [keep[key] or _fragment(summarize(pods[key[2]])) for key in order]
+            gone = removed | {_pod_order_key(uid, pods[uid]) for uid in stale if uid in pods}
+            kept = {key: i for i, key in enumerate(order) if key not in gone}
+            new_order = sorted(kept.keys() | added | (gone - removed))
+            for fmt, frags in lists.items():
+                lists[fmt] = [frags[kept[key]] if key in kept else None for key in new_order]
+            self._pod_order = new_order
         else:
             for key in removed:
                 i = bisect_left(order, key)
                 if i < len(order) and order[i] == key:
                     del order[i]
-                    del frags[i]
+                    for frags in lists.values():
+                        del frags[i]
             for key in added:
                 i = bisect_left(order, key)
                 order.insert(i, key)
-                frags.insert(i, None)
+                for frags in lists.values():
+                    frags.insert(i, None)
             for uid in stale:  # every added pod is stale too
                 pod = pods.get(uid)
                 if pod is not None:
-                    frags[bisect_left(order, _pod_order_key(uid, pod))] = _fragment(summarize(pod))
-        self._pod_order, self._pod_json = order, frags
+                    i = bisect_left(order, _pod_order_key(uid, pod))
+                    for frags in lists.values():
+                        frags[i] = None
         self._order_added, self._order_removed, self._pod_json_stale = set(), set(), set()
-        return frags
 
     # -- writing -------------------------------------------------------------------------------------------
 

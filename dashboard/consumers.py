@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from clusterviz.store import pod_format
 from dashboard.hub import UnknownCluster, group_name, hub
 from dashboard.remote import WatcherUnavailable
 
+CLOSE_BAD_REQUEST = 4400
+"""An unknown ``?pods=`` format (``objects``, the default, or ``table``)."""
 CLOSE_UNKNOWN_CLUSTER = 4404
 CLOSE_NO_WATCHER = 4503
 """External mode: no watcher answered for the state; the client reconnects (and loads the state over HTTP)."""
@@ -33,6 +37,12 @@ class ClusterConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         cluster = self.scope["url_route"]["kwargs"]["cluster"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            pods = pod_format((query.get("pods") or [""])[0])
+        except ValueError:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
         try:
             source = hub.cluster(cluster)
             if not hub.external:
@@ -48,7 +58,7 @@ class ClusterConsumer(AsyncWebsocketConsumer):
         # Made (joined and decoded) in a worker thread, in one piece: no copy of the state on the event loop.
         # In external mode it comes from the watcher straight to this consumer, never through the group.
         try:
-            message = await source.state_message()
+            message = await source.state_message(pods)
         except WatcherUnavailable:
             await self.close(code=CLOSE_NO_WATCHER)
             return

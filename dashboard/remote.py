@@ -23,7 +23,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 
 from clusterviz.live import STATE_MESSAGE_FIELDS, ClusterRuntime
 from clusterviz.sources import FakeSource
-from clusterviz.store import ClusterStore
+from clusterviz.store import ClusterStore, PodFormat, pod_format
 
 log = logging.getLogger(__name__)
 QUERY_TIMEOUT = 5.0
@@ -89,10 +89,13 @@ QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {
 async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> Any:
     """Answer one query from a runtime in this process (started first: a fresh leader may still be listing)."""
     await asyncio.to_thread(runtime.start)
-    if query == "state":
-        return await runtime.astate_json()
-    if query == "state.message":
-        return await asyncio.to_thread(runtime.state_json, STATE_MESSAGE_FIELDS)
+    if query in ("state", "state.message"):
+        try:
+            pods = pod_format(args.get("pods"))
+        except ValueError as error:
+            raise QueryRefused(str(error)) from None
+        fields = STATE_MESSAGE_FIELDS if query == "state.message" else b""
+        return await asyncio.to_thread(runtime.state_json, fields, pods)
     if query == "health":
         from dashboard import metrics
 
@@ -130,13 +133,13 @@ class LocalCluster:
     async def query(self, query: str, **args: Any) -> Any:
         return await answer(await self.hub.running(self.name), query, args)
 
-    async def state_json(self) -> bytes:
+    async def state_json(self, pods: PodFormat = "objects") -> bytes:
         runtime = await self.hub.running(self.name)
-        return bytes(await runtime.astate_json())
+        return bytes(await runtime.astate_json(pods))
 
-    async def state_message(self) -> str:
+    async def state_message(self, pods: PodFormat = "objects") -> str:
         runtime = await self.hub.running(self.name)
-        return str(await runtime.astate_message())
+        return str(await runtime.astate_message(pods))
 
 
 class RemoteCluster:
@@ -165,18 +168,18 @@ class RemoteCluster:
             raise WatcherUnavailable(f"the watcher of cluster {self.name!r} failed: {message.get('message')}")
         return message.get("result")
 
-    async def state_json(self) -> bytes:
-        return bytes(await self.query("state", timeout=STATE_TIMEOUT))
+    async def state_json(self, pods: PodFormat = "objects") -> bytes:
+        return bytes(await self.query("state", timeout=STATE_TIMEOUT, pods=pods))
 
-    async def state_message(self) -> str:
-        return bytes(await self.query("state.message", timeout=STATE_TIMEOUT)).decode()
+    async def state_message(self, pods: PodFormat = "objects") -> str:
+        return bytes(await self.query("state.message", timeout=STATE_TIMEOUT, pods=pods)).decode()
 
     # what code written for a runtime (``hub.running(...)``) uses, so it keeps working in external mode
-    async def astate_json(self) -> bytes:
-        return await self.state_json()
+    async def astate_json(self, pods: PodFormat = "objects") -> bytes:
+        return await self.state_json(pods)
 
-    async def astate_message(self) -> str:
-        return await self.state_message()
+    async def astate_message(self, pods: PodFormat = "objects") -> str:
+        return await self.state_message(pods)
 
     async def aread(self, fn: Callable[[ClusterStore], Any]) -> Any:
         raise TypeError("the runtime runs in the watcher process: ask it a named query (dashboard.remote.QUERIES)")

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clusterviz.processes import EXPLANATIONS
+from clusterviz.store import pod_format
 from dashboard import metrics
 from dashboard.access.scope import EVERYTHING, Scope
 from dashboard.fake_controls import CONTROLS
@@ -61,8 +62,8 @@ async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
         "clusters": hub.names(),
         "counts": counts,
         "explanations": EXPLANATIONS,
-        "state_url": f"/api/v1/clusters/{cluster}/state",
-        "ws_path": f"/ws/clusters/{cluster}/",
+        "state_url": f"/api/v1/clusters/{cluster}/state?pods=table",
+        "ws_path": f"/ws/clusters/{cluster}/?pods=table",
         "panel_base": f"/clusters/{cluster}/",
         "fake_controls": CONTROLS if _is_fake(cluster) and settings.CLUSTERVIZ_FAKE_CONTROLS else [],
     }
@@ -183,4 +184,8 @@ async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
         source = hub.cluster(cluster)
     except UnknownCluster:
         return JsonResponse({"error": f"no cluster named {cluster!r}"}, status=404)
-    return HttpResponse(await source.state_json(), content_type="application/json")
+    try:
+        pods = pod_format(request.GET.get("pods"))
+    except ValueError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return HttpResponse(await source.state_json(pods), content_type="application/json")

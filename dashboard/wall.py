@@ -115,8 +115,8 @@ def wall(request: HttpRequest, cluster: str) -> HttpResponse:
     context = {
         "cluster": cluster,
         "config": {**asdict(config), "cluster": cluster, "clusters": clusters, "namespaces": namespaces},
-        "state_url": f"/api/v1/clusters/{cluster}/state",
-        "ws_path": f"/ws/clusters/{cluster}/",
+        "state_url": f"/api/v1/clusters/{cluster}/state?pods=table",
+        "ws_path": f"/ws/clusters/{cluster}/?pods=table",
         "animate": config.animate,
         "labels": labels(),
     }

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from clusterviz.podtable import decode_pod_table
+
 Json = dict[str, Any]
 POD_REFERENCE = re.compile(r"\bpod ([a-z0-9][-a-z0-9]*)/(\S+)")
 HIDDEN_POD = "pod (outside your namespaces)"
@@ -45,12 +47,20 @@ class Scope:
         return [p for p in pods if self.sees_namespace(p.get("namespace", ""))]
 
     def filter_state(self, state: Json) -> Json:
-        """A ClusterState (or a websocket "state" message) with only the pods this scope may see."""
+        """A ClusterState (or a websocket "state" message) with only the pods this scope may see.
+
+        A state whose pods come as a table (``?pods=table``) comes back with them as objects: the table's
+        shared values would name namespaces, owners and labels of pods this viewer may not see, and a viewer
+        narrowed to some namespaces has few pods anyway.
+        """
         if not self.narrowed:
             return state
+        table = state.get("podTable")
+        pods = decode_pod_table(table) if table is not None else state.get("pods", [])
+        state = {k: v for k, v in state.items() if k != "podTable"}
         return {
             **state,
-            "pods": self.pods(state.get("pods", [])),
+            "pods": self.pods(pods),  # type: ignore[arg-type]
             "nodes": [self._node(n) for n in state.get("nodes", [])],
             "controlPlane": [self._process(p) for p in state.get("controlPlane", [])],
         }

@@ -188,6 +188,7 @@
 
   // ---------------------------------------------------------------- state / delta application
   function resetFromState(st) {
+    const pods = window.clustervizPods.podsOf(st); // first: a table it cannot read leaves the model as it was
     state.nodes = new Map();
     state.pods = new Map();
     state.cluster = st.cluster || state.cluster;
@@ -204,7 +205,6 @@
     const nsMap = new Map();
     let lastNs = null, lastNsCount = 0;
     dimmed = new WeakSet();
-    const pods = st.pods || [];
     const fa = filter.active;
     const podsMap = state.pods;
     let lastNode = null, lastRec = pendingRec;

@@ -60,8 +60,9 @@
     dirty = true;
   }
   function applyState(st) {
+    const pods = window.clustervizPods.podsOf(st);
     state.nodes = new Map(st.nodes.map((n) => [n.name, n]));
-    state.pods = new Map(st.pods.map((p) => [p.uid, p]));
+    state.pods = new Map(pods.map((p) => [p.uid, p]));
     Object.assign(state, { seq: st.seq, revision: st.revision, source: st.source, controlPlane: st.controlPlane || [] });
     haveState = true;
     recount();

@@ -189,3 +189,31 @@ def test_a_state_larger_than_a_mebibyte_reaches_the_page(page: Any, tmp_path: An
         assert page.evaluate("window.clusterviz.stats.resyncs || 0") == 0
     finally:
         server.stop()
+
+
+def test_the_page_reads_the_pod_table_into_the_same_pods_as_the_state_endpoint(page: Any, server: Server) -> None:
+    """The page asks for ``?pods=table`` and rebuilds PodSummary objects from it: they must be the object
+    form's pods, field for field (the demo cluster moves, so the two are taken at one revision)."""
+    requests: list[str] = []
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    open_map(page, server)
+    assert any("pods=table" in url for url in requests), requests
+    for _ in range(10):
+        page.evaluate("window.clusterviz.pauseLive()")  # the model stops moving while it is compared
+        model = page.evaluate(
+            """async () => {
+                const s = window.clusterviz.state;
+                const r = await fetch('/api/v1/clusters/demo/state', {headers: {Accept: 'application/json'}});
+                return {revision: s.revision, pods: [...s.pods.values()], state: await r.json()};
+            }"""
+        )
+        page.evaluate("window.clusterviz.resumeLive()")
+        if model["state"]["revision"] == model["revision"]:
+            break
+        page.wait_for_timeout(300)
+    else:
+        raise AssertionError("the cluster never stood still between the page's model and a state")
+    by_uid = {p["uid"]: p for p in model["state"]["pods"]}
+    assert len(model["pods"]) == len(by_uid) > 10
+    for pod in model["pods"]:
+        assert pod == by_uid[pod["uid"]]

@@ -7,9 +7,11 @@ from typing import Any
 import orjson
 import pytest
 
+from clusterviz import podtable
 from clusterviz.clock import ManualClock
 from clusterviz.events import WatchEvent
 from clusterviz.fake import Churn, FakeCluster
+from clusterviz.podtable import decode_pod_table
 from clusterviz.store import ClusterStore
 from clusterviz.wire import SourceStatus
 from tests.dashboard.conftest import apply_delta
@@ -131,20 +133,41 @@ def state_bytes(store: ClusterStore, first_fields: bytes = b"") -> bytes:
     return store.state_json_parts(first_fields).join()
 
 
+def table_state(store: ClusterStore, first_fields: bytes = b"") -> dict[str, Any]:
+    """The table-format state with its table decoded: must equal the object-format state."""
+    state = orjson.loads(store.state_json_parts(first_fields, "table").join())
+    assert "pods" not in state
+    pods = decode_pod_table(state.pop("podTable"))
+    return {**state, "pods": pods}
+
+
+def plain(value: object) -> Any:
+    return orjson.loads(orjson.dumps(value))
+
+
+@pytest.mark.parametrize("formats", ["objects", "table", "both"])
 @pytest.mark.parametrize("resort_over", [0, 5, 5_000])
 @pytest.mark.parametrize("scenario", ["demo", "churn"])
 def test_the_cached_state_json_never_drifts_from_the_snapshot(
-    scenario: str, resort_over: int, monkeypatch: pytest.MonkeyPatch
+    scenario: str, resort_over: int, formats: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The state JSON is joined from per-pod and per-node fragments cached across changes; after any run of
     events, relists and deltas it must be byte for byte what serialising the snapshot gives (with the pod
-    order patched, rebuilt, or both)."""
+    order patched, rebuilt, or both), and the pod table must decode to the snapshot's pods, whether one
+    format is asked for or both in turn (they share the order)."""
     monkeypatch.setattr(ClusterStore, "RESORT_OVER", resort_over)
     cluster = FakeCluster(
         seed=7, clock=ManualClock(), workers=4, pods_per_node=6, scenario=Churn(100) if scenario == "churn" else "demo"
     )
     store = loaded(cluster)
-    assert state_bytes(store) == orjson.dumps(store.snapshot())
+
+    def check(where: str) -> None:
+        if formats in ("objects", "both"):
+            assert state_bytes(store) == orjson.dumps(store.snapshot()), f"drifted at {where}"
+        if formats in ("table", "both"):
+            assert table_state(store) == plain(store.snapshot()), f"table drifted at {where}"
+
+    check("start")
     store.take_delta()
     checked = 0
     for step in range(100):
@@ -153,18 +176,70 @@ def test_the_cached_state_json_never_drifts_from_the_snapshot(
         if step % 3 == 0:
             store.take_delta()
         if step % 5 == 0:
-            assert state_bytes(store) == orjson.dumps(store.snapshot()), f"drifted at step {step}"
+            check(f"step {step}")
             checked += 1
         if step == 50:  # a relist in the middle (as after 410 Gone), with changes the watch never saw
             cluster.advance(40)
             objects, _ = cluster.list_all()
             store.load(objects, cluster.clock.now())
     store.now += 120  # leases age with no event: node views change without any pod or node event
-    assert state_bytes(store) == orjson.dumps(store.snapshot())
-    message = orjson.loads(state_bytes(store, b'"type":"state",'))
-    assert message == {"type": "state", **orjson.loads(orjson.dumps(store.snapshot()))}
+    check("the end")
+    expected = {"type": "state", **plain(store.snapshot())}
+    if formats != "table":
+        assert orjson.loads(state_bytes(store, b'"type":"state",')) == expected
+    if formats != "objects":
+        assert table_state(store, b'"type":"state",') == expected
     assert checked == 20
     assert store.revision > 100, "the scenario changed things"
+
+
+def test_the_pod_table_is_reset_when_values_of_gone_pods_pile_up() -> None:
+    """Values only deleted pods used stay in the table until it has doubled; then the store starts a fresh
+    table and encodes every row against it (a row of the old table would point at the wrong values)."""
+    cluster = FakeCluster(seed=3, clock=ManualClock(), workers=4, pods_per_node=6, scenario=Churn(100))
+    store = loaded(cluster)
+    assert table_state(store) == plain(store.snapshot())
+    used = len(store._table.values)
+    # pods come and go, each with labels of its own: their values stay behind in the table
+    template = store.snapshot()["pods"][0]
+    pod = store.pod(template["namespace"], template["name"])
+    assert pod is not None
+    extra = range(used + podtable.RESET_SLACK + 1)
+    for i in extra:
+        store._set_pod(f"!gone-{i}", {**pod, "uid": f"!gone-{i}", "name": f"gone-{i}", "labels": {"i": str(i)}}, None)
+    assert table_state(store) == plain(store.snapshot())
+    for i in extra:
+        store._remove_pod(f"!gone-{i}")
+    assert store._table.overgrown()
+    assert table_state(store) == plain(store.snapshot()), "after the reset"
+    assert len(store._table.values) <= used + 1, "only what the pods use now is in the new table"
+    assert not store._table.overgrown()
+
+
+def test_a_pod_table_decodes_only_what_it_should() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=2, pods_per_node=3, scenario="quiet")
+    store = loaded(cluster)
+    table = orjson.loads(store.state_json_parts(b"", "table").join())["podTable"]
+    assert decode_pod_table(table) == plain(store.snapshot()["pods"])
+    bad_cases: list[dict[str, Any]] = [
+        {**table, "columns": table["columns"][::-1]},
+        {**table, "interned": table["interned"][1:]},
+        {**table, "rows": [[*table["rows"][0][:2], len(table["values"]), *table["rows"][0][3:]]]},
+        {**table, "rows": [table["rows"][0][:-1]]},
+        {**table, "rows": [[*table["rows"][0][:14], [1, 2, 3], *table["rows"][0][15:]]]},
+        {**table, "values": None},
+    ]
+    for bad in bad_cases:
+        with pytest.raises(podtable.PodTableError):
+            decode_pod_table(bad)
+
+
+def test_a_pod_table_is_several_times_smaller_than_the_objects() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=50, pods_per_node=30, scenario="quiet")
+    store = loaded(cluster)
+    objects = len(store.state_json_parts().join())
+    table = len(store.state_json_parts(b"", "table").join())
+    assert table * 2.5 < objects, (table, objects)
 
 
 def test_pods_with_the_same_name_are_ordered_by_uid_in_state_and_json() -> None:

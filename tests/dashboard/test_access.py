@@ -230,9 +230,17 @@ def test_a_token_for_another_cluster_finds_nothing_here(samples: dict[str, Any],
 # --- HTTP, scoping of what is shown ---------------------------------------------------------------------------
 
 
-def test_the_wall_state_holds_only_its_namespace(samples: dict[str, Any], wall: Client, admin: Client) -> None:
+@pytest.mark.parametrize("fmt", ["", "?pods=objects", "?pods=table"])
+def test_the_wall_state_holds_only_its_namespace(
+    samples: dict[str, Any], wall: Client, admin: Client, fmt: str
+) -> None:
+    """In either pod format: a table's shared values would name other namespaces, so a scoped viewer gets
+    its few pods as objects."""
     full = orjson.loads(admin.get("/api/v1/clusters/demo/state").content)
-    scoped = orjson.loads(wall.get("/api/v1/clusters/demo/state").content)
+    raw = wall.get("/api/v1/clusters/demo/state" + fmt).content
+    assert OTHER_NS not in raw.decode()
+    scoped = orjson.loads(raw)
+    assert "podTable" not in scoped
     assert {p["namespace"] for p in full["pods"]} > {SCOPED_NS}
     assert {p["namespace"] for p in scoped["pods"]} == {SCOPED_NS}
     assert len(scoped["pods"]) == len([p for p in full["pods"] if p["namespace"] == SCOPED_NS])
@@ -342,14 +350,17 @@ async def test_a_logged_in_viewer_gets_the_whole_state(running_hub: Hub) -> None
         await communicator.disconnect()
 
 
-async def test_the_wall_websocket_carries_only_its_namespace(running_hub: Hub) -> None:
+@pytest.mark.parametrize("fmt", ["", "&pods=table"])
+async def test_the_wall_websocket_carries_only_its_namespace(running_hub: Hub, fmt: str) -> None:
     from asgiref.sync import sync_to_async
 
     secret = await sync_to_async(make_token)([SCOPED_NS])
-    communicator, connected, _ = await ws(f"/ws/clusters/demo/?token={secret}", ORIGIN)
+    communicator, connected, _ = await ws(f"/ws/clusters/demo/?token={secret}{fmt}", ORIGIN)
     try:
         assert connected
-        state = orjson.loads(await communicator.receive_from(timeout=10))
+        raw = await communicator.receive_from(timeout=10)
+        assert "secret-team" not in raw and "podTable" not in raw
+        state = orjson.loads(raw)
         assert state["type"] == "state" and {p["namespace"] for p in state["pods"]} == {SCOPED_NS}
         source = running_hub.runtime("demo").source
 

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from clusterviz.podtable import decode_pod_table
 from dashboard.asgi import application
 from dashboard.hub import Hub
 from tests.dashboard.conftest import apply_delta
@@ -74,6 +75,51 @@ async def test_the_first_message_is_the_state_endpoints_json_with_its_type_first
         ]
     finally:
         await communicator.disconnect()
+
+
+async def test_the_pages_ask_for_the_pods_as_a_table_and_get_the_same_pods(running_hub: Hub) -> None:
+    """``?pods=table`` (what map.js and wall.js ask for) carries the same pods as the object form. The demo
+    cluster changes as the test runs, so the two are compared when they describe the same revision."""
+    from asgiref.sync import sync_to_async
+    from django.test import Client
+
+    compared = 0
+    for _ in range(10):
+        communicator = await connect("/ws/clusters/demo/?pods=table")
+        try:
+            first = await receive(communicator)
+        finally:
+            await communicator.disconnect()
+        assert first["type"] == "state" and "pods" not in first and list(first)[-1] == "podTable"
+        state = orjson.loads(await running_hub.runtime("demo").astate_json())
+        if state["revision"] == first["revision"]:
+            assert decode_pod_table(first["podTable"]) == state["pods"]
+            assert len(users_pods(state)) == 2
+            compared += 1
+            break
+    assert compared, "the cluster never stood still between two states"
+
+    def http() -> tuple[dict[str, Any], dict[str, Any]]:
+        client = Client()
+        table = orjson.loads(client.get("/api/v1/clusters/demo/state?pods=table").content)
+        return table, orjson.loads(client.get("/api/v1/clusters/demo/state?pods=objects").content)
+
+    for _ in range(10):
+        table, plain = await sync_to_async(http)()
+        if table["revision"] == plain["revision"]:
+            assert decode_pod_table(table["podTable"]) == plain["pods"]
+            break
+    else:
+        raise AssertionError("the cluster never stood still between two states")
+    response = await sync_to_async(Client().get)("/api/v1/clusters/demo/state?pods=xml")
+    assert response.status_code == 400 and b"unknown pod format" in response.content
+
+
+async def test_an_unknown_pod_format_is_refused(running_hub: Hub) -> None:
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/?pods=xml", headers=ORIGIN)
+    connected, _ = await communicator.connect(timeout=5)
+    assert not connected
+    await communicator.disconnect()
 
 
 async def test_deltas_follow_in_order_and_rebuild_the_state(running_hub: Hub) -> None:
