@@ -254,3 +254,23 @@ def test_pods_with_the_same_name_are_ordered_by_uid_in_state_and_json() -> None:
     assert state_bytes(store) == orjson.dumps(store.snapshot())
     store._remove_pod("!twin")
     assert state_bytes(store) == orjson.dumps(store.snapshot())
+
+
+def test_pods_of_one_deployment_share_their_equal_parts_and_a_change_to_one_leaves_the_others() -> None:
+    cluster = FakeCluster(seed=2, clock=ManualClock(), workers=10, pods_per_node=20, scenario="quiet")
+    store = loaded(cluster)
+    pods = [p for p in store._pods.values() if p["owner"] and p["owner"]["kind"] == "Deployment"]
+    by_owner: dict[str, list[Any]] = {}
+    for pod in pods:
+        by_owner.setdefault(pod["owner"]["name"], []).append(pod)  # type: ignore[index]
+    group = max(by_owner.values(), key=len)
+    assert len(group) >= 3
+    assert len({id(p["labels"]) for p in group}) == 1 and len({id(p["owner"]) for p in group}) == 1
+    assert len({id(p["requests"]) for p in group}) == 1
+    before = [plain(p) for p in group[1:]]
+    raw = next(o for o in cluster.list_all()[0]["Pod"] if o["metadata"]["uid"] == group[0]["uid"])
+    changed = {**raw, "metadata": {**raw["metadata"], "labels": {**raw["metadata"]["labels"], "extra": "yes"}}}
+    store.apply(WatchEvent("MODIFIED", "Pod", changed), cluster.clock.now())
+    first = store.pod(group[0]["namespace"], group[0]["name"])
+    assert first is not None and first["labels"]["extra"] == "yes"
+    assert [plain(store.pod(p["namespace"], p["name"])) for p in group[1:]] == before, "the others kept theirs"
