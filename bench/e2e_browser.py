@@ -282,10 +282,16 @@ def _r(x: Any, nd: int = 1) -> Any:
 
 def state_endpoint(server: DjangoServer, runs: int = 3) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for label, headers in (("identity", {}), ("gzip", {"Accept-Encoding": "gzip"})):
+    variants = (
+        ("identity", "", {}),
+        ("gzip", "", {"Accept-Encoding": "gzip"}),
+        ("table", "?pods=table", {}),
+        ("tableGzip", "?pods=table", {"Accept-Encoding": "gzip"}),
+    )
+    for label, query, headers in variants:
         times, size = [], 0
         for _ in range(runs):
-            req = urllib.request.Request(server.url(f"/api/v1/clusters/{CLUSTER}/state"), headers=headers)
+            req = urllib.request.Request(server.url(f"/api/v1/clusters/{CLUSTER}/state{query}"), headers=headers)
             t = time.perf_counter()
             with urllib.request.urlopen(req, timeout=600) as r:
                 body = r.read()

@@ -3,6 +3,7 @@
     python bench/run.py                      # 100, 1000, 5000 workers × 30 pods: pipeline + end-to-end browser
     python bench/run.py --quick              # 100 workers only, fewer repeats
     python bench/run.py --sizes 100,1000 --only pipeline
+    python bench/run.py --only formats       # bench/state_formats.py at the largest size
 
 Writes bench/out/pipeline.json, bench/out/e2e-<workers>.json and bench/out/summary.json (bench/out/ is
 gitignored). Load average is recorded with every result: other work on the machine changes the numbers.
@@ -24,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import e2e_browser  # noqa: E402
 import pipeline  # noqa: E402
+import state_formats  # noqa: E402
 
 OUT = HERE / "out"
 TARGET_FIRST_RENDER_MS = 2000.0  # 5,000 nodes / 150,000 pods
@@ -35,7 +37,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="100,1000,5000", help="workers, comma separated (30 pods each by default)")
     ap.add_argument("--pods-per-node", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="100 workers only, one pipeline run, short windows")
-    ap.add_argument("--only", choices=("pipeline", "e2e"), help="run one of the two benchmarks")
+    ap.add_argument("--only", choices=("pipeline", "formats", "e2e"), help="run one of the benchmarks")
     ap.add_argument("--repeat", type=int, default=3, help="pipeline runs per size below 5,000 workers (median)")
     ap.add_argument("--window", type=float, default=20.0, help="seconds of the e2e churn window")
     args = ap.parse_args()
@@ -49,7 +51,7 @@ def main() -> None:
     }
     failures: list[str] = []
 
-    if args.only != "e2e":
+    if args.only in (None, "pipeline"):
         pargs = [
             "--sizes",
             ",".join(map(str, sizes)),
@@ -69,7 +71,17 @@ def main() -> None:
             failures.append("pipeline: " + traceback.format_exc(limit=3))
         print()
 
-    if args.only != "pipeline":
+    if args.only in (None, "formats"):
+        print("## the state's pod formats (objects / table)\n")
+        try:
+            biggest = max(sizes)
+            fargs = ["--workers", str(biggest), "--pods-per-node", str(args.pods_per_node)]
+            summary["stateFormats"] = state_formats.main([*fargs, "--json", str(OUT / f"state-formats-{biggest}.json")])
+        except Exception:
+            failures.append("state formats: " + traceback.format_exc(limit=3))
+        print()
+
+    if args.only in (None, "e2e"):
         rows = []
         for n in sizes:
             eargs = [

@@ -1650,8 +1650,12 @@
   function connect() {
     if (!cfg.wsPath) return;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const early = window.clustervizEarly && window.clustervizEarly.path === cfg.wsPath ? window.clustervizEarly.adopt() : null;
     let sock;
-    try { sock = new WebSocket(proto + '//' + location.host + cfg.wsPath); } catch (e) { scheduleReconnect(); return; }
+    if (early) sock = early.sock; // opened by early.js while the page loaded: its events are replayed below
+    else {
+      try { sock = new WebSocket(proto + '//' + location.host + cfg.wsPath); } catch (e) { scheduleReconnect(); return; }
+    }
     ws = sock;
     let sockGotState = false;
     // The backoff resets on a state, not on open: a server that accepts and then drops the socket
@@ -1689,6 +1693,13 @@
     // if the socket does not deliver a state quickly, load it over HTTP
     clearTimeout(firstStateTimer);
     if (!haveState) firstStateTimer = setTimeout(() => { if (!haveState) resync('no state from websocket'); }, 4000);
+    if (early) {
+      for (const ev of early.events) {
+        if (ws !== sock) break; // a replayed close already moved on
+        const handler = sock['on' + ev.type];
+        if (handler) handler(ev);
+      }
+    }
   }
   function scheduleReconnect() {
     clearTimeout(reconnectTimer);

@@ -178,13 +178,13 @@ def test_screenshot_for_the_readme(page: Any, server: Server) -> None:
 
 def test_a_state_larger_than_a_mebibyte_reaches_the_page(page: Any, tmp_path: Any) -> None:
     """Daphne caps websocket messages at 1 MiB by default; the first message is the whole state."""
-    server = Server(tmp_path, CLUSTERVIZ_FAKE_WORKERS="100", CLUSTERVIZ_FAKE_PODS_PER_NODE="30")
+    server = Server(tmp_path, CLUSTERVIZ_FAKE_WORKERS="300", CLUSTERVIZ_FAKE_PODS_PER_NODE="30")  # ~1.7 MB as a table
     server.start()
     try:
         frames: list[int] = []
         page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
         open_map(page, server)
-        assert page.evaluate("window.clusterviz.state.pods.size") > 3000
+        assert page.evaluate("window.clusterviz.state.pods.size") > 9000
         assert frames and max(frames) > 1024 * 1024, "the state came whole over the websocket"
         assert page.evaluate("window.clusterviz.stats.resyncs || 0") == 0
     finally:
@@ -217,3 +217,41 @@ def test_the_page_reads_the_pod_table_into_the_same_pods_as_the_state_endpoint(p
     assert len(model["pods"]) == len(by_uid) > 10
     for pod in model["pods"]:
         assert pod == by_uid[pod["uid"]]
+
+
+def test_the_socket_opened_while_the_page_loads_is_adopted_with_what_it_received(page: Any, server: Server) -> None:
+    """early.js opens the websocket from the head; map.js, held back here by a slow network, takes it over and
+    replays the state that arrived meanwhile: one socket, no HTTP resync, the map live."""
+    import time
+
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.add_init_script(
+        """(() => {
+            const Native = window.WebSocket;
+            window.WebSocket = function (url, protocols) {
+                const s = protocols === undefined ? new Native(url) : new Native(url, protocols);
+                s.addEventListener('message', () => { window.__firstMessageAt ??= performance.now(); });
+                return s;
+            };
+            window.WebSocket.prototype = Native.prototype;
+        })()"""
+    )
+
+    def slow(route: Any) -> None:
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/static/clusterviz/map.js*", slow)
+    page.goto(f"{server.url}/clusters/demo/")
+    page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
+    page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=10_000)
+    assert len(sockets) == 1, sockets
+    timing = page.evaluate(
+        """() => ({message: window.__firstMessageAt,
+                   mapJs: performance.getEntriesByType('resource').find(e => e.name.includes('map.js')).responseEnd})"""
+    )
+    assert timing["message"] < timing["mapJs"], f"the state came before map.js did: {timing}"
+    assert page.evaluate("window.clustervizEarly") is None, "map.js adopted the early socket"
+    assert page.evaluate("window.clusterviz.stats.resyncs || 0") == 0
+    assert len(users_pods(page)) == 2
