@@ -7,9 +7,9 @@ The contract (see README, "Live API"):
 * ``/ws/clusters/<cluster>/`` sends ``{"type": "state", ...ClusterState}`` first, then
   ``{"type": "delta", ...Delta}`` messages whose ``seq`` is the previous message's ``seq + 1``, and
   ``{"type": "heartbeat", "seq": n, "source": SourceStatus}`` when nothing changed for a while.
-  A client that sees a gap in ``seq`` (or reconnects) fetches the state endpoint again.
-* Both take ``?pods=table``: the state's ``pods`` then come as ``podTable`` (see :mod:`clusterviz.podtable`). A new watcher (after
+  A client that sees a gap in ``seq`` (or reconnects) fetches the state endpoint again. A new watcher (after
   a handover, see README "More than one process") continues far above the old ``seq``: a gap like any other.
+* Both take ``?pods=table``: the state's ``pods`` then come as ``podTable`` (see :mod:`clusterviz.podtable`).
 """
 
 from __future__ import annotations
