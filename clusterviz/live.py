@@ -85,6 +85,10 @@ class Source(Protocol):
 class ClusterRuntime:
     """Ticks one cluster: polls its source, applies the changes, publishes one coalesced delta per tick."""
 
+    resync_over = 10_000
+    """A tick that changed more pods than this publishes a heartbeat with its seq instead of the delta: clients,
+    now behind, load the state (see :meth:`step`)."""
+
     def __init__(
         self, name: str, source: Source, publish: Publish, *, tick: float = 0.25, heartbeat: float = 2.0
     ) -> None:
@@ -176,6 +180,11 @@ class ClusterRuntime:
             delta = store.take_delta()
         if delta is None:
             return None
+        if len(delta["pods"]["upsert"]) > self.resync_over:
+            # A list that arrived late (the first list of 150,000 pods outlasts the start), or a relist after a
+            # long outage: as a delta it would be the whole state again in its larger form, for every client and
+            # for history. A heartbeat ahead of the clients' seq makes each fetch the (table) state instead.
+            return orjson.dumps({"type": "heartbeat", "seq": delta["seq"], "source": delta["source"]}).decode()
         return orjson.dumps({"type": "delta", **delta}).decode()
 
     def heartbeat_message(self) -> str:

@@ -448,7 +448,8 @@ class Recorder:
         kind = message.pop("type", None)
         track = self.tracks.get(cluster)
         if kind == "heartbeat":
-            if track is None:
+            # ahead of what was recorded: a change too big for a delta (see ClusterRuntime.step) happened
+            if track is None or int(message.get("seq") or 0) > track.last_seq:
                 self.checkpoint(cluster)
             return
         if kind != "delta":

@@ -118,6 +118,34 @@ def test_a_lost_message_starts_a_new_segment_and_loses_no_moment() -> None:
 
 
 @pytest.mark.django_db
+def test_a_change_too_big_for_a_delta_is_recorded_as_a_checkpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime publishes a heartbeat ahead of the stream instead of a huge delta; the recorder stores the
+    state it leads to as a new checkpoint, so the moment after it rebuilds exactly."""
+    from clusterviz.live import ClusterRuntime
+
+    store = HistoryStore()
+    f = feed(store)
+    f.run(10, lambda c: c.scale("default", "users-deployment", 3))
+    before = Checkpoint.objects.count()
+    monkeypatch.setattr(ClusterRuntime, "resync_over", 2)
+    f.rec.runtime.source.script(lambda c: c.scale("default", "users-deployment", 9))  # type: ignore[attr-defined]
+    for _ in range(5):
+        text = f.rec.runtime.step(1.0)
+        if text is not None:
+            f.recorder.handle("demo", text)
+            if orjson.loads(text)["type"] == "heartbeat":
+                break
+    else:
+        raise AssertionError("the big change came as a delta")
+    heartbeat = orjson.loads(text)
+    f.recorder.flush()  # no delta after the heartbeat yet: it alone must have started the new segment
+    assert Checkpoint.objects.count() > before
+    assert Checkpoint.objects.filter(seq__gte=heartbeat["seq"]).exists()
+    truth = f.rec.state()
+    assert comparable(store.state_at("demo", truth["at"]).state) == comparable(truth)
+
+
+@pytest.mark.django_db
 def test_a_restarted_runtime_starts_a_new_segment() -> None:
     store = HistoryStore()
     f = feed(store)
