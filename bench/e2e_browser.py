@@ -199,7 +199,16 @@ def chromium_version() -> str:
 
 
 class DjangoServer:
-    def __init__(self, workers: int, ppn: int, scenario: str, tick: float, log_path: Path, ws_max_bytes: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        ppn: int,
+        scenario: str,
+        tick: float,
+        log_path: Path,
+        ws_max_bytes: int,
+        kubeconfig: str | None = None,
+    ) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="clusterviz-bench-")
         self.port = free_port()
         self.env = {
@@ -215,6 +224,13 @@ class DjangoServer:
             "CLUSTERVIZ_ANONYMOUS_READ": "1",
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         }
+        if kubeconfig:  # a real cluster instead of the fake one, named CLUSTER; no history (as real_cluster.py)
+            self.env.update(
+                CLUSTERVIZ_KUBECONFIG=kubeconfig,
+                CLUSTERVIZ_CLUSTER_NAME=CLUSTER,
+                CLUSTERVIZ_FAKE_ENABLED="0",
+                CLUSTERVIZ_HISTORY="0",
+            )
         self.log_path = log_path
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=self.env, check=True)
@@ -351,7 +367,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out["wsMaxBytes"] = args.ws_max_bytes or "daphne default (1 MiB)"
     out["serverEnv"] = {k: os.environ.get(k, "(default)") for k in ("CLUSTERVIZ_HISTORY",)}
     out["serverEnv"]["CLUSTERVIZ_ANONYMOUS_READ"] = "1"
-    server = DjangoServer(args.workers, args.pods_per_node, args.scenario, args.tick, log_path, args.ws_max_bytes)
+    if args.kubeconfig:
+        global CLUSTER
+        CLUSTER = "real"
+        out["kubeconfig"] = args.kubeconfig
+    server = DjangoServer(
+        args.workers, args.pods_per_node, args.scenario, args.tick, log_path, args.ws_max_bytes, args.kubeconfig
+    )
     out["serverUpSeconds"] = round(time.perf_counter() - t, 2)
     errors: list[str] = []
     try:
@@ -511,6 +533,9 @@ SUMMARY_HEAD = (
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=100)
+    ap.add_argument(
+        "--kubeconfig", help="a real cluster (named 'real') instead of the fake; the churn window then samples its own"
+    )
     ap.add_argument("--pods-per-node", type=int, default=30)
     ap.add_argument("--scenario", default="churn")
     ap.add_argument("--tick", type=float, default=0.25)
