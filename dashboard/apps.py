@@ -6,6 +6,8 @@ class DashboardConfig(AppConfig):
     verbose_name = "clusterviz dashboard"
 
     def ready(self) -> None:
-        from dashboard import recorder
+        from dashboard import memory, recorder
+
+        memory.fix_mmap_threshold()  # every process: web, watcher, commands (see dashboard/memory.py)
 
         recorder.install()  # registers a hub listener; the writer thread starts with the first message

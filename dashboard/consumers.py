@@ -45,8 +45,6 @@ class ClusterConsumer(AsyncWebsocketConsumer):
             return
         try:
             source = hub.cluster(cluster)
-            if not hub.external:
-                await hub.running(cluster)
         except UnknownCluster:
             await self.close(code=CLOSE_UNKNOWN_CLUSTER)
             return
@@ -55,6 +53,10 @@ class ClusterConsumer(AsyncWebsocketConsumer):
         self.group = group_name(cluster)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        if not hub.external:
+            # After accepting: the first list of a big cluster takes longer than daphne's handshake timeout
+            # (5 s), and a socket still handshaking then is dropped. Open, it simply waits for its state.
+            await hub.running(cluster)
         # Made (joined and decoded) in a worker thread, in one piece: no copy of the state on the event loop.
         # In external mode it comes from the watcher straight to this consumer, never through the group.
         try:

@@ -115,6 +115,30 @@ async def test_the_pages_ask_for_the_pods_as_a_table_and_get_the_same_pods(runni
     assert response.status_code == 400 and b"unknown pod format" in response.content
 
 
+async def test_the_socket_is_accepted_before_a_slow_first_list_and_gets_its_state_after(
+    running_hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Daphne drops a websocket still handshaking after 5 s; the first list of a big cluster takes longer. So
+    the consumer accepts first and waits for the runtime with the socket open."""
+    listed = asyncio.Event()
+    running = running_hub.running
+
+    async def slow_running(name: str) -> Any:
+        await listed.wait()
+        return await running(name)
+
+    monkeypatch.setattr(running_hub, "running", slow_running)
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", headers=ORIGIN)
+    try:
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected, "accepted while the cluster is still being listed"
+        assert await communicator.receive_nothing(timeout=0.3)
+        listed.set()
+        assert (await receive(communicator, timeout=10))["type"] == "state"
+    finally:
+        await communicator.disconnect()
+
+
 async def test_an_unknown_pod_format_is_refused(running_hub: Hub) -> None:
     communicator = WebsocketCommunicator(application, "/ws/clusters/demo/?pods=xml", headers=ORIGIN)
     connected, _ = await communicator.connect(timeout=5)
