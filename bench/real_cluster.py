@@ -2,8 +2,11 @@
 
 Issue #6. Phases (each records the load average):
 
-  setup   start.sh in WORKDIR (extra QPS for kcm/scheduler), add-nodes.sh N (NODE_PODS=40), one namespace
-          `bench` with 100 Deployments whose replicas add up to 30 pods per node, wait until Running;
+  setup   start.sh in WORKDIR unless a cluster is running there (extra QPS for kcm/scheduler, --kwok-parallelism
+          kwok workers), add-nodes.sh up to --nodes (NODE_PODS=110), one namespace `bench` with 100 Deployments
+          whose replicas add up to 30 pods per node, then wait until all pods exist and are Running ("settled");
+          records each step's time, the used memory and the control plane's RSS. Run again with a larger --nodes
+          (`--reuse --phases setup`) to grow the cluster;
   sync    initial sync: KubeSource + ClusterRuntime.start() (every first list loaded into the ClusterStore), in a
           fresh child process, against `kubectl get pods -A -o json > /dev/null`; median of --runs each;
   load    API server load: apiserver /metrics (apiserver_request_total, apiserver_response_sizes_sum,
@@ -12,11 +15,14 @@ Issue #6. Phases (each records the load average):
           (b) and (c) are reported minus (a);
   churn   the real dashboard (manage.py runserver --noreload, CLUSTERVIZ_KUBECONFIG=WORKDIR/admin.kubeconfig) with
           --clients websocket clients (aiohttp, one child process); a patcher PATCHes label cvb=<id> on random
-          pods at --rate/s; latency = client receive time − PATCH response time, for every (client, patch) pair;
+          pods at --rate/s (open-loop schedule; --patch-threads keep-alive workers, by default enough for 0.5-s
+          PATCHes at that rate; achieved rate, PATCH latency and lag behind the schedule are recorded); latency = client receive time − PATCH response time, for every (client, patch) pair;
           server CPU and RSS from /proc over the window.
 
     python bench/real_cluster.py --workdir /tmp/cvbench-real --nodes 1000 --json bench/out/real-1000.json
     python bench/real_cluster.py --workdir /tmp/cvbench-real --reuse ...   # cluster already set up
+    python bench/real_cluster.py --workdir /tmp/cvbench-real --reuse --phases setup --nodes 5000   # grow it
+    python bench/real_cluster.py --workdir /tmp/cvbench-real --reuse --wait-settled --phases sync --runs 3
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing as mp
 import os
 import random
@@ -36,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,8 +72,9 @@ class Api:
         self.ctx = ssl.create_default_context(cafile=str(workdir / "pki/ca.crt"))
         self.ctx.load_cert_chain(str(workdir / "pki/admin.crt"), str(workdir / "pki/admin.key"))
 
-    def get(self, path: str, timeout: float = 120) -> bytes:
-        with urllib.request.urlopen(self.url + path, context=self.ctx, timeout=timeout) as r:
+    def get(self, path: str, timeout: float = 600, accept: str = "application/json") -> bytes:
+        req = urllib.request.Request(self.url + path, headers={"Accept": accept})
+        with urllib.request.urlopen(req, context=self.ctx, timeout=timeout) as r:
             return r.read()
 
     def session(self) -> Any:
@@ -80,7 +90,10 @@ def metrics(api: Api) -> dict[str, float]:
     for line in api.get("/metrics").decode().splitlines():
         if line.startswith("#"):
             continue
-        m = re.match(r"^(apiserver_request_total|apiserver_response_sizes_sum|apiserver_watch_events_sizes_sum|apiserver_watch_events_total)\{(.*)\} (\S+)$", line)
+        m = re.match(
+            r"^(apiserver_request_total|apiserver_response_sizes_sum|apiserver_watch_events_sizes_sum|apiserver_watch_events_total)\{(.*)\} (\S+)$",
+            line,
+        )
         if not m:
             continue
         name, labels, value = m.groups()
@@ -106,25 +119,148 @@ def summarise_window(before: dict[str, float], after: dict[str, float], seconds:
 
 
 # ----------------------------------------------------------------------------------------------- setup
-def setup(workdir: Path, nodes: int, ppn: int, deployments: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def cluster_up(workdir: Path) -> bool:
+    """True if WORKDIR has a cluster whose apiserver answers /readyz."""
+    if not (workdir / "cluster.env").exists() or not (workdir / "pids").exists():
+        return False
+    try:
+        return Api(workdir).get("/readyz", timeout=10) == b"ok"
+    except Exception:
+        return False
+
+
+def proc_rss_mb(workdir: Path) -> dict[str, float]:
+    """VmRSS of each control-plane process recorded in WORKDIR/pids (MB)."""
+    out: dict[str, float] = {}
+    pids = workdir / "pids"
+    for line in pids.read_text().splitlines() if pids.exists() else []:
+        name, pid, _ = line.split()
+        try:
+            m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+        except OSError:
+            continue
+        if m:
+            out[name] = round(int(m.group(1)) / 1024)
+    return out
+
+
+def mem_used_gb() -> float:
+    info = dict(re.findall(r"^(\w+):\s+(\d+)", Path("/proc/meminfo").read_text(), re.M))
+    return round((int(info["MemTotal"]) - int(info["MemAvailable"])) / 2**20, 2)
+
+
+def count_nodes(api: Api) -> int:
+    return len(json.loads(api.get("/api/v1/nodes?resourceVersion=0"))["items"])
+
+
+def count_pods(api: Api, ns: str = "bench") -> int:
+    """Number of pods in ``ns`` without listing them all: ``limit=1`` and the list's remainingItemCount."""
+    data = json.loads(api.get(f"/api/v1/namespaces/{ns}/pods?limit=1"))
+    return len(data["items"]) + int(data["metadata"].get("remainingItemCount") or 0)
+
+
+def count_not_running(api: Api, ns: str = "bench") -> int:
+    """Pods in ``ns`` whose phase is not Running: a field-selected list (remainingItemCount is not set for
+    selected lists), as metadata only, from the watch cache."""
+    sel = urllib.parse.quote("status.phase!=Running")
+    data = json.loads(
+        api.get(
+            f"/api/v1/namespaces/{ns}/pods?fieldSelector={sel}&resourceVersion=0",
+            accept="application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        )
+    )
+    return len(data.get("items") or [])  # an empty list comes back as "items": null
+
+
+def count_running(api: Api) -> tuple[int, int]:
+    """(Running, total) pods in namespace bench."""
+    total = count_pods(api)
+    return total - count_not_running(api), total
+
+
+def deployment_counts(api: Api) -> tuple[int, int, int]:
+    """Summed over the Deployments in bench: (spec.replicas, status.replicas, status.readyReplicas)."""
+    items = json.loads(api.get("/apis/apps/v1/namespaces/bench/deployments"))["items"]
+    return (
+        sum(d["spec"].get("replicas", 0) for d in items),
+        sum(d.get("status", {}).get("replicas", 0) for d in items),
+        sum(d.get("status", {}).get("readyReplicas", 0) for d in items),
+    )
+
+
+def setup(args: argparse.Namespace) -> dict[str, Any]:
+    """Start the cluster if WORKDIR has none running, grow it to --nodes nodes and --nodes × --pods-per-node pods
+    (100 Deployments in namespace bench), and wait until all pods exist and (unless --no-settle) are Running.
+    Calling it again with a larger --nodes grows the running cluster."""
+    workdir, nodes, ppn, deployments = Path(args.workdir), args.nodes, args.pods_per_node, args.deployments
+    out: dict[str, Any] = {"nodesTarget": nodes, "podsTarget": nodes * ppn}
+    # What was seen at 1,000 nodes on 2 busy cores (2026-11-26):
+    # * the scheduler missed its 10-s leader-election renew deadline and exited ("Leaderelection lost"), leaving the
+    #   remaining pods Pending: both it and the KCM get a 60-s lease / 45-s renew deadline;
+    # * with the default plugins (system-default PodTopologySpread over ~400 scored nodes) the scheduler was
+    #   CPU-bound at ~30 pods/s; without them and with qps 500 it sent more binds than the API server could answer
+    #   (binds timed out after 60 s, the watch cache fell behind). So: no default spreading constraints,
+    #   percentageOfNodesToScore 10, client qps = burst = 150 (a bind and an Event per pod).
+    # * node lease renewals stalled for more than the 40-s grace period while the pods were being created, and the
+    #   node lifecycle controller marked ~600 Running pods NotReady for good: the KCM gets a 120-s grace period
+    #   (kwok still renews every NODE_LEASE_SECONDS/4 s, as a kubelet does).
+    le = "--leader-elect-lease-duration=60s --leader-elect-renew-deadline=45s --leader-elect-retry-period=5s"
+    grace = "--node-monitor-grace-period=120s"
+    workdir.mkdir(parents=True, exist_ok=True)
+    sched_conf = workdir / "kube-scheduler-bench.yaml"
+    sched_conf.write_text(
+        "apiVersion: kubescheduler.config.k8s.io/v1\n"
+        "kind: KubeSchedulerConfiguration\n"
+        f"clientConnection: {{kubeconfig: {workdir.resolve() / 'admin.kubeconfig'}, qps: 150, burst: 150}}\n"
+        "leaderElection: {leaderElect: true, leaseDuration: 60s, renewDeadline: 45s, retryPeriod: 5s,\n"
+        "  resourceLock: leases, resourceName: kube-scheduler, resourceNamespace: kube-system}\n"
+        "percentageOfNodesToScore: 10\n"
+        "profiles:\n"
+        "- schedulerName: default-scheduler\n"
+        "  pluginConfig:\n"
+        "  - {name: PodTopologySpread, args: {defaultingType: List, defaultConstraints: []}}\n"
+    )
     env = {
         **os.environ,
-        "KCM_EXTRA_ARGS": "--kube-api-qps=500 --kube-api-burst=1000 --concurrent-replicaset-syncs=10",
-        "SCHEDULER_EXTRA_ARGS": "--kube-api-qps=500 --kube-api-burst=1000",
+        "KCM_EXTRA_ARGS": os.environ.get("KCM_EXTRA_ARGS")
+        or f"--kube-api-qps=500 --kube-api-burst=1000 --concurrent-replicaset-syncs=10 {le} {grace}",
+        # with --config, kube-scheduler ignores its deprecated --kubeconfig/--kube-api-qps flags
+        "SCHEDULER_EXTRA_ARGS": os.environ.get("SCHEDULER_EXTRA_ARGS") or f"--config={sched_conf.resolve()}",
+        # kwok v0.8.0 has no client QPS limit; its throughput is its number of workers (start.sh)
+        "KWOK_POD_PARALLELISM": os.environ.get("KWOK_POD_PARALLELISM") or str(args.kwok_parallelism),
+        "KWOK_NODE_PARALLELISM": os.environ.get("KWOK_NODE_PARALLELISM") or str(args.kwok_parallelism),
+        "KWOK_LEASE_PARALLELISM": os.environ.get("KWOK_LEASE_PARALLELISM") or str(args.kwok_parallelism),
+        "NODE_LEASE_SECONDS": os.environ.get("NODE_LEASE_SECONDS") or str(args.node_lease_seconds),
     }
+    if cluster_up(workdir):
+        out["started"] = False
+        log(f"cluster in {workdir} is up: growing it")
+    else:
+        t = time.monotonic()
+        subprocess.run([str(TC / "start.sh"), str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL)
+        out["started"] = True
+        out["startS"] = time.monotonic() - t
+        out["kwokConfig"] = (workdir / "kwok-config.yaml").read_text()
+    api = Api(workdir)
+    have = count_nodes(api)
+    out["nodesBefore"] = have
     t = time.monotonic()
-    subprocess.run([str(TC / "start.sh"), str(workdir)], env=env, check=True, stdout=subprocess.DEVNULL)
-    out["startS"] = time.monotonic() - t
-    t = time.monotonic()
-    subprocess.run(
-        [str(TC / "add-nodes.sh"), str(workdir), str(nodes)],
-        env={**env, "NODE_PODS": str(max(110, ppn + 10))}, check=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    if nodes > have:
+        subprocess.run(
+            [str(TC / "add-nodes.sh"), str(workdir), str(nodes - have)],
+            env={**env, "NODE_PODS": str(max(110, ppn + 10)), "READY_TIMEOUT": "300"},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     out["addNodesS"] = time.monotonic() - t
+    out["nodesAdded"] = max(0, nodes - have)
+    log(f"nodes: {have} -> {count_nodes(api)} in {out['addNodesS']:.1f}s")
     kenv = {**os.environ, "KUBECONFIG": str(workdir / "admin.kubeconfig")}
-    subprocess.run(["kubectl", "create", "namespace", "bench"], env=kenv, check=True, stdout=subprocess.DEVNULL)
+    try:
+        api.get("/api/v1/namespaces/bench")
+    except urllib.error.HTTPError:
+        subprocess.run(["kubectl", "create", "namespace", "bench"], env=kenv, check=True, stdout=subprocess.DEVNULL)
+    out["podsBefore"] = count_pods(api)
     per = nodes * ppn // deployments
     docs = "".join(
         f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web-{i}, namespace: bench}}\n"
@@ -134,27 +270,58 @@ def setup(workdir: Path, nodes: int, ppn: int, deployments: int) -> dict[str, An
         for i in range(deployments)
     )
     t = time.monotonic()
-    subprocess.run(["kubectl", "apply", "-f", "-"], input=docs.encode(), env=kenv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["kubectl", "apply", "-f", "-"], input=docs.encode(), env=kenv, check=True, stdout=subprocess.DEVNULL
+    )
     out["applyS"] = time.monotonic() - t
-    out["runningS"] = wait_running(Api(workdir), nodes * ppn, t)
+    out.update(wait_settled(api, workdir, per * deployments, t, args.settle_timeout, settle=not args.no_settle))
     return out
 
 
-def count_running(api: Api) -> tuple[int, int]:
-    data = json.loads(api.get("/api/v1/namespaces/bench/pods"))
-    phases = [p.get("status", {}).get("phase") for p in data["items"]]
-    return sum(1 for p in phases if p == "Running"), len(phases)
-
-
-def wait_running(api: Api, want: int, t0: float, timeout: float = 1800) -> float:
+def wait_settled(
+    api: Api, workdir: Path, want: int, t0: float, timeout: float, settle: bool = True, every: float = 10
+) -> dict[str, Any]:
+    """Poll every ``every`` s until ``want`` pods exist in bench and, with ``settle``, all of them are Running.
+    Cheap calls only: the pod count comes from a ``limit=1`` list, the Running check from a metadata-only list of the
+    pods that are not Running. Times are seconds since ``t0`` at the first poll that saw the condition (so at most
+    ``every`` s late); nan if ``timeout`` ran out."""
+    out: dict[str, Any] = {"podsCreatedS": float("nan"), "settledS": float("nan")}
+    samples = []
     while True:
-        running, total = count_running(api)
-        log(f"running {running}/{total} (want {want}) after {time.monotonic() - t0:.0f}s")
-        if running >= want:
-            return time.monotonic() - t0
-        if time.monotonic() - t0 > timeout:
-            return float("nan")
-        time.sleep(15)
+        el = time.monotonic() - t0
+        created, ready = count_pods(api), deployment_counts(api)[2]  # Deployment status.replicas lags behind
+        rss, used = proc_rss_mb(workdir), mem_used_gb()
+        samples.append({"s": round(el), "podsCreated": created, "ready": ready, "memUsedGb": used, "rssMb": rss})
+        log(f"pods {created}/{want} created, {ready} ready after {el:.0f}s; used {used} GB; rss {rss}")
+        if created >= want and out["podsCreatedS"] != out["podsCreatedS"]:
+            out["podsCreatedS"] = el
+        if created >= want and not settle:
+            break
+        if created >= want:
+            # Count phases on the pods themselves: readyReplicas can stay short for good, because the node lifecycle
+            # controller marks pods NotReady when a node's lease renewals stall, and kwok never sets Ready again.
+            not_running = count_not_running(api)
+            log(f"pods not Running: {not_running}")
+            if not_running == 0 and count_pods(api) == want:
+                out["settledS"] = time.monotonic() - t0
+                break
+        if el > timeout:
+            log(f"timed out after {el:.0f}s")
+            break
+        time.sleep(every)
+    running, total = count_running(api)
+    out.update(
+        {
+            "readyReplicas": deployment_counts(api)[2],
+            "podsRunning": running,
+            "podsTotal": total,
+            "memUsedGb": mem_used_gb(),
+            "rssMb": proc_rss_mb(workdir),
+            "loadavg": loadavg(),
+            "progress": samples,
+        }
+    )
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- 1. sync
@@ -184,7 +351,10 @@ def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
     for i in range(runs):
         t = time.monotonic()
         subprocess.run(
-            "kubectl get pods -A -o json > /dev/null", shell=True, check=True, env={**os.environ, "KUBECONFIG": kubeconfig}
+            "kubectl get pods -A -o json > /dev/null",
+            shell=True,
+            check=True,
+            env={**os.environ, "KUBECONFIG": kubeconfig},
         )
         kube.append(time.monotonic() - t)
         ctx = mp.get_context("spawn")
@@ -196,8 +366,14 @@ def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
         log(f"sync run {i}: kubectl {kube[-1]:.2f}s clusterviz {ours[-1]}")
     k = statistics.median(kube)
     o = statistics.median(r["wallS"] for r in ours)
-    return {"kubectlS": kube, "clustervizRuns": ours, "kubectlMedianS": k, "clustervizMedianS": o, "ratio": o / k,
-            "loadavg": loadavg()}
+    return {
+        "kubectlS": kube,
+        "clustervizRuns": ours,
+        "kubectlMedianS": k,
+        "clustervizMedianS": o,
+        "ratio": o / k,
+        "loadavg": loadavg(),
+    }
 
 
 # ----------------------------------------------------------------------------------------------- 2. server
@@ -231,9 +407,21 @@ class Server:
         big = str(512 * 1024 * 1024)
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [py, "manage.py", "runserver", "--noreload", "--websocket-max-message-size", big,
-             "--websocket-max-frame-size", big, f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                py,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                "--websocket-max-message-size",
+                big,
+                "--websocket-max-frame-size",
+                big,
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         while True:
             if self.proc.poll() is not None:
@@ -286,7 +474,9 @@ def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
     import aiohttp
 
     async def one(i: int, session: Any, recv: list[tuple[int, int, float]], states: list[float]) -> None:
-        async with session.ws_connect(url, max_msg_size=0, origin=url.replace("ws://", "http://").split("/ws/")[0]) as ws:
+        async with session.ws_connect(
+            url, max_msg_size=0, origin=url.replace("ws://", "http://").split("/ws/")[0]
+        ) as ws:
             async for msg in ws:
                 now = time.time()
                 if msg.type != aiohttp.WSMsgType.TEXT:
@@ -319,41 +509,79 @@ def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- churn
-def patcher(api: Api, pods: list[str], rate: float, seconds: float, sent: dict[int, float], threads: int = 4) -> None:
-    """PATCH label cvb=<id> on random pods at ``rate``/s in total; sent[id] = time.time() at the 2xx response."""
-    stop = time.monotonic() + seconds
+def patcher(
+    api: Api, pods: list[str], rate: float, seconds: float, sent: dict[int, float], threads: int = 0
+) -> dict[str, Any]:
+    """PATCH label cvb=<id> on random pods at ``rate``/s in total; sent[id] = time.time() at the 2xx response.
+
+    Open loop: the i-th PATCH is due at start + i/rate, whoever sends it. ``threads`` workers (default: enough for
+    PATCHes of 0.5 s at the target rate, at least 8, at most 128), each on its own keep-alive connection, take the
+    next due slot, sleep until it and send. If all of them are busy the slots queue up (``lateMs``) until the window
+    ends; what is still queued then is dropped, so a slow API server shows up as a lower achieved rate and a lag.
+    Returns what was sent, how many failed, the PATCH latency and the lag behind the schedule."""
+    threads = threads or min(128, max(8, math.ceil(rate * 0.5)))
+    start = time.monotonic()
+    stop = start + seconds
     counter = iter(range(1, 10**9))
     lock = threading.Lock()
+    patch_ms: list[float] = []
+    late_ms: list[float] = []
+    errors: list[str] = []
 
     def work(k: int) -> None:
         conn = api.session()
         rng = random.Random(k)
-        period = threads / rate
-        nxt = time.monotonic() + k * period / threads
-        while time.monotonic() < stop:
+        while True:
             with lock:
                 pid = next(counter)
+            due = start + (pid - 1) / rate
+            if due >= stop:
+                return
+            d = due - time.monotonic()
+            if d > 0:
+                time.sleep(d)
+            elif time.monotonic() >= stop:  # the window is over: slots still queued are not sent
+                return
             name = rng.choice(pods)
             body = json.dumps({"metadata": {"labels": {"cvb": str(pid)}}})
+            t = time.monotonic()
             try:
-                conn.request("PATCH", f"/api/v1/namespaces/bench/pods/{name}", body,
-                             {"Content-Type": "application/merge-patch+json"})
+                conn.request(
+                    "PATCH",
+                    f"/api/v1/namespaces/bench/pods/{name}",
+                    body,
+                    {"Content-Type": "application/merge-patch+json"},
+                )
                 r = conn.getresponse()
                 r.read()
                 if r.status == 200:
                     sent[pid] = time.time()
-            except Exception:
+                    patch_ms.append((time.monotonic() - t) * 1000)
+                    late_ms.append(max(0.0, t - due) * 1000)
+                else:
+                    errors.append(f"HTTP {r.status}")
+            except Exception as e:
+                errors.append(type(e).__name__)
+                conn.close()
                 conn = api.session()
-            nxt += period
-            d = nxt - time.monotonic()
-            if d > 0:
-                time.sleep(d)
 
     ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
+    wall = time.monotonic() - start
+    return {
+        "threads": threads,
+        "targetRatePerS": rate,
+        "sentOk": len(sent),
+        "errors": len(errors),
+        "errorKinds": sorted(set(errors))[:10],
+        "wallS": wall,
+        "achievedRatePerS": len(sent) / wall,
+        "patchMs": {"p50": pct(patch_ms, 50), "p90": pct(patch_ms, 90), "p99": pct(patch_ms, 99)},
+        "lateMs": {"p50": pct(late_ms, 50), "p99": pct(late_ms, 99), "max": max(late_ms, default=float("nan"))},
+    }
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -363,19 +591,39 @@ def pct(xs: list[float], p: float) -> float:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(args.workdir)
-    out: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nodes": args.nodes,
-                           "loadavgStart": loadavg(), "tick": args.tick, "clients": args.clients, "rate": args.rate}
-    if not args.reuse:
-        out["setup"] = setup(workdir, args.nodes, args.pods_per_node, args.deployments)
+    out: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "nodes": args.nodes,
+        "loadavgStart": loadavg(),
+        "tick": args.tick,
+        "clients": args.clients,
+        "rate": args.rate,
+    }
+    phases = set(args.phases.split(","))
+    if not args.reuse or "setup" in phases:
+        out["setup"] = setup(args)
     api = Api(workdir)
+    if args.reuse and args.wait_settled:
+        want = deployment_counts(api)[0]
+        out["settle"] = wait_settled(api, workdir, want, time.monotonic(), args.settle_timeout)
+        log("settle", {k: v for k, v in out["settle"].items() if k != "progress"})
     running, total = count_running(api)
-    nodes = len(json.loads(api.get("/api/v1/nodes"))["items"])
-    out["cluster"] = {"nodes": nodes, "benchPods": total, "benchPodsRunning": running, "loadavg": loadavg()}
+    out["cluster"] = {
+        "nodes": count_nodes(api),
+        "benchPods": total,
+        "benchPodsRunning": running,
+        "memUsedGb": mem_used_gb(),
+        "rssMb": proc_rss_mb(workdir),
+        "loadavg": loadavg(),
+    }
     log("cluster", out["cluster"])
-    if "sync" in args.phases:
+    if not phases & {"sync", "load", "server", "churn"}:
+        out["loadavgEnd"] = loadavg()
+        return out
+    if "sync" in phases:
         out["sync"] = measure_sync(workdir, args.runs)
         log("sync", {k: v for k, v in out["sync"].items() if k != "clustervizRuns"})
-    if "load" in args.phases:
+    if "load" in phases:
         w = args.load_window
         m0 = metrics(api)
         time.sleep(w)
@@ -400,12 +648,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         poll["bytesPerSAt5s"] = polled / polls / 5
         poll["loadavg"] = loadavg()
         out["load"] = {"baseline": base, "poller": poll}
-    server = Server(workdir, args.tick, Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log"))
+    if not phases & {"load", "server", "churn"}:
+        out["loadavgEnd"] = loadavg()
+        return out
+    server = Server(
+        workdir, args.tick, Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log")
+    )
     try:
         first_s, first_pods = server.first_state()
         out["serverFirstState"] = {"s": first_s, "pods": first_pods, "mem": server.mem_mb(), "loadavg": loadavg()}
         log("server first state", out["serverFirstState"])
-        if "load" in args.phases:
+        if "load" in phases:
             time.sleep(5)  # the first list is over; measure the steady watch
             w = args.load_window
             m0 = metrics(api)
@@ -417,11 +670,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cv["loadavg"] = loadavg()
             out["load"]["clusterviz"] = cv
             log("load", json.dumps(out["load"], indent=1))
-        if "churn" in args.phases:
-            pods = [p["metadata"]["name"] for p in json.loads(api.get("/api/v1/namespaces/bench/pods"))["items"]]
+        if "churn" in phases:
+            meta_only = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+            listed = json.loads(api.get("/api/v1/namespaces/bench/pods?resourceVersion=0", accept=meta_only))
+            pods = [p["metadata"]["name"] for p in listed["items"]]
             ctx = mp.get_context("spawn")
             q, ready = ctx.Queue(), ctx.Event()
-            ws_url = server.url("/ws/clusters/real/").replace("http://", "ws://")
+            ws_url = server.url("/ws/clusters/real/?pods=table").replace("http://", "ws://")  # as the page asks
             total_s = args.window + 10
             cp = ctx.Process(target=clients_main, args=(ws_url, args.clients, total_s, q, ready))
             cp.start()
@@ -431,7 +686,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             c0, m0 = server.cpu_s(), metrics(api)
             t = time.monotonic()
             samples = []
-            th = threading.Thread(target=patcher, args=(api, pods, args.rate, args.window, sent))
+            pres: dict[str, Any] = {}
+
+            def patch_thread() -> None:
+                pres.update(patcher(api, pods, args.rate, args.window, sent, args.patch_threads))
+
+            th = threading.Thread(target=patch_thread)
             th.start()
             while th.is_alive():
                 samples.append(server.mem_mb()["VmRSS"])
@@ -444,7 +704,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             lat = [(ts - sent[pid]) * 1000 for (_, pid, ts) in res["recv"] if pid in sent]
             # a pod's label seen again in later deltas (another change of the same pod) counts once: first arrival
             first: dict[tuple[int, int], float] = {}
-            for (i, pid, ts) in res["recv"]:
+            for i, pid, ts in res["recv"]:
                 if pid in sent and (i, pid) not in first:
                     first[(i, pid)] = (ts - sent[pid]) * 1000
             lat = list(first.values())
@@ -453,10 +713,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "windowS": wall,
                 "patchesOk": len(sent),
                 "patchRatePerS": len(sent) / wall,
+                "patcher": pres,
                 "clientsWithState": res["states"],
                 "deliveries": len(lat),
                 "expectedDeliveries": expected,
-                "latencyMs": {"p50": pct(lat, 50), "p90": pct(lat, 90), "p99": pct(lat, 99), "max": max(lat, default=float("nan"))},
+                "latencyMs": {
+                    "p50": pct(lat, 50),
+                    "p90": pct(lat, 90),
+                    "p99": pct(lat, 99),
+                    "max": max(lat, default=float("nan")),
+                },
                 "serverCpuPct": 100 * cpu / wall,
                 "serverRssMb": {"max": max(samples), "median": statistics.median(samples)},
                 "serverMem": server.mem_mb(),
@@ -473,12 +739,45 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workdir", default="/tmp/cvbench-real")
-    ap.add_argument("--reuse", action="store_true", help="the cluster in WORKDIR is up and populated")
-    ap.add_argument("--nodes", type=int, default=1000)
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the cluster in WORKDIR is up and populated: no setup unless --phases names it",
+    )
+    ap.add_argument(
+        "--nodes",
+        type=int,
+        default=1000,
+        help="setup: grow the cluster (started if WORKDIR has none running) to this many nodes",
+    )
     ap.add_argument("--pods-per-node", type=int, default=30)
     ap.add_argument("--deployments", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--phases", default="sync,load,churn")
+    ap.add_argument(
+        "--phases",
+        default="sync,load,churn",
+        help="comma list of setup,sync,load,server,churn (server: only the dashboard's first state)",
+    )
+    ap.add_argument("--no-settle", action="store_true", help="setup: do not wait until all pods are Running")
+    ap.add_argument(
+        "--wait-settled",
+        action="store_true",
+        help="with --reuse: first wait until every pod of the bench Deployments is Running; record how long",
+    )
+    ap.add_argument("--settle-timeout", type=float, default=3600, help="seconds (setup and --wait-settled)")
+    ap.add_argument(
+        "--kwok-parallelism",
+        type=int,
+        default=32,
+        help="setup (new cluster): kwok pod/node/lease workers (start.sh KWOK_*_PARALLELISM; env wins)",
+    )
+    ap.add_argument(
+        "--node-lease-seconds",
+        type=int,
+        default=40,
+        help="setup (new cluster): start.sh NODE_LEASE_SECONDS (kwok renews every quarter of it)",
+    )
+    ap.add_argument("--patch-threads", type=int, default=0, help="churn: 0 = sized from --rate")
     ap.add_argument("--load-window", type=float, default=60)
     ap.add_argument("--window", type=float, default=60)
     ap.add_argument("--rate", type=float, default=100)

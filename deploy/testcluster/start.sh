@@ -12,6 +12,15 @@
 #                         extra flags, split on whitespace and appended (later flags win), e.g.
 #                         APISERVER_EXTRA_ARGS="--watch-cache=false --etcd-compaction-interval=5s"
 #   START_TIMEOUT         seconds to wait for each readiness step (default 120)
+#   KWOK_POD_PARALLELISM  kwok's pod stage workers (podPlayStageParallelism; kwok's own default is 4, ours 16)
+#   KWOK_NODE_PARALLELISM kwok's node stage workers (nodePlayStageParallelism; kwok 4, ours 16)
+#   KWOK_LEASE_PARALLELISM kwok's node-lease workers (nodeLeaseParallelism; kwok 4, ours 16)
+#                         kwok v0.8.0 has no --kube-api-qps/--kube-api-burst flag and no client rate limiter
+#                         (its rest.Config uses flowcontrol.NewFakeAlwaysRateLimiter); its throughput is bounded
+#                         by these worker counts, each worker doing one synchronous request at a time.
+#                         They go into WORKDIR/kwok-config.yaml (a KwokConfiguration), passed as a second --config.
+#   NODE_LEASE_SECONDS    kwok --node-lease-duration-seconds (default 40; kwok renews every quarter of it) and
+#                         KCM --node-monitor-grace-period (set to the same value, default 40s)
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -19,6 +28,13 @@ set -euo pipefail
 mkdir -p "$1"
 WORKDIR=$(cd "$1" && pwd)
 TIMEOUT=${START_TIMEOUT:-120}
+KWOK_POD_PAR=${KWOK_POD_PARALLELISM:-16}
+KWOK_NODE_PAR=${KWOK_NODE_PARALLELISM:-16}
+KWOK_LEASE_PAR=${KWOK_LEASE_PARALLELISM:-16}
+LEASE_S=${NODE_LEASE_SECONDS:-40}
+for v in KWOK_POD_PAR KWOK_NODE_PAR KWOK_LEASE_PAR LEASE_S; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
+done
 
 for tool in openssl curl setsid; do command -v "$tool" >/dev/null || die "$tool is required (apt-get install openssl curl util-linux)"; done
 
@@ -199,7 +215,7 @@ write_args kube-controller-manager \
   --authentication-kubeconfig="$KUBECONFIG_FILE" --authorization-kubeconfig="$KUBECONFIG_FILE" \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
   --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key" \
-  --node-monitor-period=5s --node-monitor-grace-period=40s \
+  --node-monitor-period=5s --node-monitor-grace-period="${LEASE_S}s" \
   --kube-api-qps=100 --kube-api-burst=200 \
   "${EXTRA[@]}"
 launch kube-controller-manager kube-controller-manager
@@ -213,11 +229,33 @@ write_args kube-scheduler \
 launch kube-scheduler kube-scheduler
 
 # ---------------------------------------------------------------- kwok (fake kubelets for nodes annotated kwok.x-k8s.io/node=fake)
+# kwok reads its options from a KwokConfiguration document. Options loaded from a file are NOT defaulted
+# (config.Load only converts them), so every option that has a default in kwok's
+# SetObjectDefaults_KwokConfiguration is written out here. The flags below still win over the file.
+cat > "$WORKDIR/kwok-config.yaml" <<KWOKCONF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  cidr: 10.244.0.0/16
+  nodeIP: 10.0.0.1
+  manageAllNodes: false
+  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
+  nodeLeaseDurationSeconds: $LEASE_S
+  podPlayStageParallelism: $KWOK_POD_PAR
+  nodePlayStageParallelism: $KWOK_NODE_PAR
+  nodeLeaseParallelism: $KWOK_LEASE_PAR
+  podsOnNodeSyncParallelism: 1
+  enablePodsOnNodeSyncListPager: true
+  enablePodsOnNodeSyncStreamWatch: false
+  enableDebuggingHandlers: true
+  enableContentionProfiling: false
+  enableProfilingHandler: true
+KWOKCONF
 split "${KWOK_EXTRA_ARGS:-}"
 write_args kwok \
-  --kubeconfig="$KUBECONFIG_FILE" --config="$BIN_DIR/kwok-stages.yaml" \
+  --kubeconfig="$KUBECONFIG_FILE" --config="$BIN_DIR/kwok-stages.yaml" --config="$WORKDIR/kwok-config.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --cidr=10.244.0.0/16 --node-ip=10.0.0.1 --node-lease-duration-seconds=40 \
+  --cidr=10.244.0.0/16 --node-ip=10.0.0.1 --node-lease-duration-seconds="$LEASE_S" \
   "${EXTRA[@]}"
 launch kwok kwok
 
