@@ -1,0 +1,96 @@
+"""Memory of the web process while many websocket clients take their first state at once.
+
+    python bench/ws_clients.py --workers 5000 --clients 50 --json bench/out/ws-clients-5000.json
+
+Starts the real server on the fake cluster (as bench/e2e_browser.py does: manage.py runserver, inline mode),
+connects one client (the runtime starts and lists), then ``--clients`` aiohttp clients at the same moment, each
+reading its state message and staying connected for ``--hold`` seconds; then all leave. The server's VmRSS and
+VmHWM (peak) are read from /proc after the first client, after all got their state, and after they left.
+``--pods`` picks the state's pod format (``table``, what the pages ask for, or ``objects``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from e2e_browser import DjangoServer, proc_mem_mb
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+async def _clients(server: DjangoServer, n: int, fmt: str, hold: float) -> dict[str, Any]:
+    import aiohttp
+
+    url = server.url(f"/ws/clusters/demo/?pods={fmt}").replace("http://", "ws://")
+    origin = server.url("")
+    out: dict[str, Any] = {}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+        async with session.ws_connect(url, max_msg_size=0, origin=origin) as ws:
+            first = await ws.receive()
+            out["stateBytes"] = len(first.data)
+        out["afterOneClient"] = proc_mem_mb(server.proc.pid)
+        sizes: list[int] = []
+        all_in = asyncio.Event()
+
+        async def one() -> None:
+            async with session.ws_connect(url, max_msg_size=0, origin=origin) as ws:
+                msg = await ws.receive()
+                sizes.append(len(msg.data))
+                if len(sizes) == n:
+                    all_in.set()
+                await asyncio.sleep(hold)
+
+        t = time.monotonic()
+        tasks = [asyncio.create_task(one()) for _ in range(n)]
+        await asyncio.wait_for(all_in.wait(), 1800)
+        out["allStatesS"] = round(time.monotonic() - t, 1)
+        out["statesReceived"] = len(sizes)
+        out["afterAllStates"] = proc_mem_mb(server.proc.pid)
+        await asyncio.gather(*tasks)
+    await asyncio.sleep(3)
+    out["afterAllLeft"] = proc_mem_mb(server.proc.pid)
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workers", type=int, default=5000)
+    ap.add_argument("--pods-per-node", type=int, default=30)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pods", choices=("table", "objects"), default="table")
+    ap.add_argument("--hold", type=float, default=5.0)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "workers": args.workers,
+        "clients": args.clients,
+        "pods": args.pods,
+        "mallocEnv": os.environ.get("MALLOC_MMAP_THRESHOLD_", "(unset: dashboard/memory.py fixes it at 1 MiB)"),
+        "loadavgStart": os.getloadavg(),
+    }
+    server = DjangoServer(args.workers, args.pods_per_node, "churn", 0.25, OUT / "ws-clients-server.log", 1 << 30)
+    try:
+        result["afterStart"] = proc_mem_mb(server.proc.pid)
+        result.update(asyncio.run(_clients(server, args.clients, args.pods, args.hold)))
+    finally:
+        server.close()
+    result["loadavgEnd"] = os.getloadavg()
+    print(json.dumps(result, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
