@@ -13,7 +13,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from clusterviz.clock import Clock, SystemClock
@@ -104,7 +104,7 @@ class KubeSource:
         if self._metrics is not None:
             self._metrics.start()
         waiting = {r.resource.name for r in self._reflectors}
-        lists: dict[str, list[RawObject]] = {}
+        lists: dict[str, list[Iterable[RawObject]]] = {}  # per kind, the listings of its reflectors
         deadline = time.monotonic() + self.start_timeout
         while waiting:
             remaining = deadline - time.monotonic()
@@ -116,13 +116,13 @@ class KubeSource:
                 continue
             if isinstance(item, Listing) and item.first and item.reflector in waiting:
                 waiting.discard(item.reflector)
-                lists.setdefault(item.kind, []).extend(item.items)
+                lists.setdefault(item.kind, []).append(item.items)
             else:
                 self._carry.extend(self._changes_of(item))
         if waiting:
             missing = sorted(waiting)
             log.warning("cluster %s: no first list from %s within %.0fs", self.name, missing, self.start_timeout)
-        ordered = {kind: lists[kind] for kind in DEFAULT_KINDS if kind in lists}
+        ordered = {kind: _Joined(lists[kind]) for kind in DEFAULT_KINDS if kind in lists}
         return Relisted(ordered)
 
     def poll(self, elapsed: float) -> list[Change]:
@@ -218,6 +218,17 @@ class KubeSource:
         # One namespace of a kind served in parts: report what vanished and re-add what is there.
         gone: list[Change] = [WatchEvent("DELETED", item.kind, stub) for stub in item.vanished]
         return gone + [WatchEvent("ADDED", item.kind, obj) for obj in item.items]
+
+
+class _Joined:
+    """The listings of one kind's reflectors as one iterable that can be read more than once (as they can)."""
+
+    def __init__(self, parts: list[Iterable[RawObject]]) -> None:
+        self.parts = parts
+
+    def __iter__(self) -> Iterator[RawObject]:
+        for part in self.parts:
+            yield from part
 
 
 def _status(state: Any, reason: str, healths: list[ReflectorHealth]) -> SourceStatus:

@@ -192,3 +192,17 @@ def test_the_metrics_poller_reports_absence_as_normal_and_emits_only_changes() -
         assert poller.poll_once() is usage and poller.health()["lastError"]
     finally:
         metrics.get_json = original  # type: ignore[assignment]
+
+
+def test_a_list_is_kept_packed_a_page_at_a_time_and_reads_back_whole() -> None:
+    from clusterviz.kube.reflector import PackedItems
+
+    pages = [[{"metadata": {"name": f"p{page}-{i}", "labels": {"i": str(i)}}} for i in range(3)] for page in range(4)]
+    packed = PackedItems()
+    for page in pages:
+        packed.add(page)
+    whole = [obj for page in pages for obj in page]
+    assert len(packed) == 12
+    assert list(packed) == whole
+    assert list(packed) == whole, "it can be read again"
+    assert list(PackedItems(whole[:2])) == whole[:2] and len(PackedItems()) == 0
