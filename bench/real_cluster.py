@@ -524,6 +524,7 @@ def patcher(
     start = time.monotonic()
     stop = start + seconds
     counter = iter(range(1, 10**9))
+    nonce = f"{time.time_ns():x}"[-12:]
     lock = threading.Lock()
     patch_ms: list[float] = []
     late_ms: list[float] = []
@@ -544,7 +545,9 @@ def patcher(
             elif time.monotonic() >= stop:  # the window is over: slots still queued are not sent
                 return
             name = rng.choice(pods)
-            body = json.dumps({"metadata": {"labels": {"cvb": str(pid)}}})
+            # cvr (this run's nonce) makes every PATCH a change: the pods and seeds repeat from run to run, and a
+            # PATCH that sets the value a label already has changes nothing and sends no watch event
+            body = json.dumps({"metadata": {"labels": {"cvb": str(pid), "cvr": nonce}}})
             t = time.monotonic()
             try:
                 conn.request(
