@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster cluster bench venv clean
+.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster cluster bench bench-real venv clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ cluster:
 
 bench: venv
 	$(BIN)/python bench/run.py
+
+# The real control plane at scale (deploy/testcluster, built as for test-cluster): starts or grows a cluster in
+# var/bench-real to BENCH_NODES kwok nodes x 30 pods, waits until every pod runs, then measures the initial sync
+# against kubectl, the API-server load against a 5-s poll, and latency with 50 websocket clients at 100 changes/s
+# (BENCHMARKS.md sections 4 and 5). 1,000 nodes take ~20 minutes on 2 cores; stop it with
+# deploy/testcluster/stop.sh var/bench-real.
+BENCH_NODES ?= 1000
+bench-real: venv
+	$(BIN)/python bench/real_cluster.py --workdir $(CURDIR)/var/bench-real --nodes $(BENCH_NODES) \
+		--phases setup,sync,load,churn --json bench/out/real-$(BENCH_NODES).json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
