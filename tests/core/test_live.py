@@ -11,36 +11,8 @@ from clusterviz.clock import ManualClock
 from clusterviz.fake import FakeCluster
 from clusterviz.live import ClusterRuntime, Relisted
 from clusterviz.podtable import decode_pod_table
-from clusterviz.wire import SourceStatus
+from tests.core.handed import HandedSource
 from tests.merge import apply_delta
-
-SOURCE: SourceStatus = {"kind": "kubernetes", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
-
-
-class _LatePods:
-    """A source whose first list has no pods (as when the pod list outlasts the start timeout): they come
-    later, as a relist, the way KubeSource delivers a list that arrived after start()."""
-
-    def __init__(self, cluster: FakeCluster) -> None:
-        self.objects, _ = cluster.list_all()
-        self.cluster = cluster
-        self.pending: list[object] = []
-
-    def start(self) -> Relisted:
-        return Relisted({k: v for k, v in self.objects.items() if k != "Pod"})
-
-    def poll(self, elapsed: float) -> list[object]:
-        changes, self.pending = self.pending, []
-        return changes
-
-    def now(self) -> float:
-        return self.cluster.clock.now()
-
-    def status(self) -> SourceStatus:
-        return SOURCE
-
-    def stop(self) -> None:
-        pass
 
 
 @pytest.mark.parametrize("resync_over", [10_000, 20])
@@ -49,12 +21,12 @@ def test_a_change_too_big_for_a_delta_sends_the_clients_for_the_state(
 ) -> None:
     monkeypatch.setattr(ClusterRuntime, "resync_over", resync_over)
     cluster = FakeCluster(seed=5, clock=ManualClock(), workers=6, pods_per_node=10, scenario="quiet")
-    source = _LatePods(cluster)
+    source = HandedSource(cluster, hold_back={"Pod"})  # as when the pod list outlasts the start timeout
     runtime = ClusterRuntime("big", source, lambda text: None)  # type: ignore[arg-type]
     runtime.start()
     client: dict[str, Any] = orjson.loads(runtime.state_json())
     assert client["pods"] == []
-    source.pending = [Relisted({"Pod": source.objects["Pod"]})]
+    source.changes = [Relisted({"Pod": source.objects["Pod"]})]  # the pods arrive later, as a relist
     message = orjson.loads(runtime.step(0.25) or "{}")
     pods = len(source.objects["Pod"])
     assert pods > 20

@@ -7,9 +7,10 @@ import orjson
 from clusterviz.clock import ManualClock
 from clusterviz.events import WatchEvent
 from clusterviz.fake import FakeCluster
-from clusterviz.live import ClusterRuntime, Relisted, Usage
+from clusterviz.live import ClusterRuntime, Usage
 from clusterviz.store import ClusterStore, usage_moved
 from clusterviz.wire import SourceStatus
+from tests.core.handed import HandedSource
 from tests.dashboard.conftest import apply_delta
 
 SOURCE: SourceStatus = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
@@ -113,30 +114,6 @@ def test_usage_moved() -> None:
     assert not usage_moved({"cpu": 1, "memory": MI}, {"cpu": 6, "memory": 5 * MI})  # tiny values: absolute floor
 
 
-class _Source:
-    """A source that delivers a Usage change, as KubeSource's poller does."""
-
-    def __init__(self, cluster: FakeCluster, changes: list[object]) -> None:
-        self.cluster, self.changes = cluster, changes
-
-    def start(self) -> Relisted:
-        objects, _ = self.cluster.list_all()
-        return Relisted(objects)
-
-    def poll(self, elapsed: float) -> list[object]:
-        changes, self.changes = self.changes, []
-        return changes
-
-    def now(self) -> float:
-        return self.cluster.clock.now()
-
-    def status(self) -> SourceStatus:
-        return SOURCE
-
-    def stop(self) -> None:
-        pass
-
-
 def test_the_runtime_hands_usage_to_the_store() -> None:
     cluster = FakeCluster(seed=2, clock=ManualClock(), scenario="quiet")
 
@@ -145,7 +122,7 @@ def test_the_runtime_hands_usage_to_the_store() -> None:
 
     objects, _ = cluster.list_all()
     node = objects["Node"][0]["metadata"]["name"]
-    source = _Source(cluster, [Usage({node: {"cpu": 250, "memory": 300 * MI}}, {})])
+    source = HandedSource(cluster, [Usage({node: {"cpu": 250, "memory": 300 * MI}}, {})])
     runtime = ClusterRuntime("demo", source, publish)  # type: ignore[arg-type]
     runtime.start()
     message = runtime.step(0.25)
