@@ -473,10 +473,11 @@ class ClusterStore:
     def _share(self, view: PodView) -> PodView:
         """The view with the parts it has in common with other pods made the same objects as theirs.
 
-        The pods of one Deployment have equal labels, owner, requests and volume lists, and every pod repeats
-        its namespace, node and image names: at 150,000 pods, one copy of each instead of one per pod is
-        hundreds of megabytes. Views are never changed in place (a change makes a new view), so sharing is
-        safe. The table of shared parts is cleared when it has grown well past the number of pods.
+        The pods of one Deployment have equal labels, owner and requests, and every pod repeats its namespace,
+        node, status, volume, container and image names: one object for each (a shared dict, an interned
+        string) instead of one per pod took a quarter off a pod's memory in the fake's demo. Views are never
+        changed in place (a change makes a new view), so sharing is safe. The table of shared dicts is cleared
+        when it has grown well past the number of pods.
         """
         shared = self._shared
         if len(shared) > 2 * len(self._pods) + 10_000:

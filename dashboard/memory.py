@@ -5,7 +5,7 @@ way out (daphne encodes it, autobahn frames it, Twisted buffers it until the soc
 allocations above its mmap threshold with mmap and returns them on free, but it raises that threshold to the
 size of each such block freed, up to 32 MB: after the first few states, 30 MB buffers come from the heap and
 the heap stays at its high-water mark. Measured with 50 websocket clients on 32,000 pods: 523 MB kept after
-they got their states, against 315 MB with the threshold fixed at 1 MiB (BENCHMARKS.md, section 5).
+they got their states, against 315 MB with the threshold fixed at 1 MiB (BENCHMARKS.md, section 5.4).
 
 ``fix_mmap_threshold()`` fixes it (``mallopt(M_MMAP_THRESHOLD, …)``, which also turns off the raising) unless
 ``MALLOC_MMAP_THRESHOLD_`` is set in the environment. It does nothing where the C library is not glibc.
