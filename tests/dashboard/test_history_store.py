@@ -14,9 +14,10 @@ import pytest
 from clusterviz import export
 from clusterviz.export import SnapshotError
 from clusterviz.fake import FakeCluster
+from clusterviz.store import PodFormat
 from clusterviz.wire import ClusterState
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot, Sample, TimelineEvent
-from dashboard.recorder import HistoryConfig, HistoryError, HistoryStore, ImportRefused, Recorder
+from dashboard.recorder import HistoryConfig, HistoryError, HistoryStore, ImportRefused, Recorder, unpack
 from tests.core.test_history import Recording, comparable, record
 
 CONFIG = HistoryConfig(checkpoint_seconds=30.0, flush_seconds=3600.0, sample_seconds=10.0)
@@ -48,9 +49,11 @@ class Feed:
         self.recorder.flush()
 
 
-def feed(store: HistoryStore, config: HistoryConfig = CONFIG, seed: int = 3) -> Feed:
+def feed(store: HistoryStore, config: HistoryConfig = CONFIG, seed: int = 3, pods: PodFormat = "objects") -> Feed:
+    """``pods``: the form of the runtime's state the recorder checkpoints (the server uses the table form;
+    checkpoints written in the object form by earlier versions must rebuild as well)."""
     rec = record(seed=seed)
-    recorder = Recorder(store, config, lambda cluster: rec.runtime.state_json())
+    recorder = Recorder(store, config, lambda cluster: rec.runtime.state_json(b"", pods))
     recorder.handle("demo", rec.runtime.heartbeat_message())  # as in a server: heartbeats come before changes
     return Feed(rec, recorder)
 
@@ -69,9 +72,9 @@ def assert_every_moment_rebuilds(store: HistoryStore, f: Feed) -> None:
         assert comparable(store.state_at("demo", at).state) == comparable(f.truth[at]), at
 
 
-def run_story(using: str = "default") -> tuple[HistoryStore, Feed]:
+def run_story(using: str = "default", pods: PodFormat = "objects") -> tuple[HistoryStore, Feed]:
     store = HistoryStore(using)
-    f = feed(store)
+    f = feed(store, pods=pods)
     story(f)
     return store, f
 
@@ -80,8 +83,11 @@ def run_story(using: str = "default") -> tuple[HistoryStore, Feed]:
 
 
 @pytest.mark.django_db
-def test_every_recorded_moment_rebuilds_exactly_across_checkpoints() -> None:
-    store, f = run_story()
+@pytest.mark.parametrize("pods", ["objects", "table"])
+def test_every_recorded_moment_rebuilds_exactly_across_checkpoints(pods: PodFormat) -> None:
+    store, f = run_story(pods=pods)
+    stored = [unpack(cp.blob) for cp in Checkpoint.objects.all()]
+    assert all(("podTable" in state) == (pods == "table") for state in stored), "checkpoints keep the form given"
     assert Checkpoint.objects.count() >= 4  # 140 s of cluster time, a checkpoint every 30 s
     assert ChangeBlock.objects.count() >= 4
     assert_every_moment_rebuilds(store, f)
@@ -101,9 +107,10 @@ def test_checkpoints_segment_the_stream_consecutively() -> None:
 
 
 @pytest.mark.django_db
-def test_a_lost_message_starts_a_new_segment_and_loses_no_moment() -> None:
+@pytest.mark.parametrize("pods", ["objects", "table"])
+def test_a_lost_message_starts_a_new_segment_and_loses_no_moment(pods: PodFormat) -> None:
     store = HistoryStore()
-    f = feed(store)
+    f = feed(store, pods=pods)
     f.run(20, lambda c: c.scale("default", "users-deployment", 5))
     lost = orjson.loads(f.texts[-1])["seq"] + 2
     before = Checkpoint.objects.count()
