@@ -191,12 +191,15 @@ def database_bytes(tmp: Path) -> int:
         return int(cursor.fetchone()[0])
 
 
-def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float) -> dict[str, Any]:
+def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, pods: str = "table") -> dict[str, Any]:
+    from clusterviz.podtable import table_state_json
     from dashboard.recorder import HistoryConfig, HistoryStore, Recorder
 
     store = HistoryStore()
     config = HistoryConfig(checkpoint_seconds=checkpoint, flush_seconds=5.0, sample_seconds=60.0)
-    recorder = Recorder(store, config, lambda c: orjson.dumps(cluster.state()), clock=lambda: cluster.at)
+    # the state the recorder checkpoints, in the form the server's runtime gives it (table) or the older one
+    encode = table_state_json if pods == "table" else orjson.dumps
+    recorder = Recorder(store, config, lambda c: encode(cluster.state()), clock=lambda: cluster.at)
     recorder.handle("bench", orjson.dumps({"type": "heartbeat", "seq": cluster.seq, "source": {}}).decode())
     start_at = cluster.at
     t0 = time.perf_counter()
@@ -270,6 +273,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5, help="pod changes per simulated second")
     parser.add_argument("--checkpoint", type=float, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--export-pods", type=int, default=150_000)
+    parser.add_argument("--pods", choices=("table", "objects"), default="table", help="the checkpoints' pod form")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clusterviz-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -280,7 +284,7 @@ def main() -> None:
             f"cluster: {len(cluster.nodes)} nodes, {len(cluster.pods)} pods ({time.perf_counter() - t0:.1f} s)",
             file=sys.stderr,
         )
-        day = record_day(cluster, args.hours, args.changes, args.checkpoint)
+        day = record_day(cluster, args.hours, args.changes, args.checkpoint, args.pods)
         on_disk = database_bytes(tmp)
         rebuild = time_rebuilds(day["start"], day["end"], args.checkpoint)
         exported = time_export(args.export_pods)

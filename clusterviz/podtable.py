@@ -147,6 +147,15 @@ def table_fields(encoder: PodTableEncoder) -> tuple[bytes, bytes]:
     return mid, b"]}}"
 
 
+def table_state_json(state: Mapping[str, Any]) -> bytes:
+    """A state whose pods are objects (``"pods": [...]``) as the JSON of its table form."""
+    encoder = PodTableEncoder()
+    rows = [encoder.row(pod) for pod in state["pods"]]
+    rest = orjson.dumps({k: v for k, v in state.items() if k != "pods"})
+    table = b"".join((TABLE_HEAD, b',"values":', encoder.values_json(), b',"rows":[', b",".join(rows), b"]}"))
+    return rest[:-1] + b',"podTable":' + table + b"}"
+
+
 def decode_pod_table(table: Mapping[str, Any]) -> list[PodSummary]:
     """The PodSummary list a pod table stands for (raises :class:`PodTableError` when it is not one)."""
     if not isinstance(table, Mapping):

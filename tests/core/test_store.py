@@ -274,3 +274,13 @@ def test_pods_of_one_deployment_share_their_equal_parts_and_a_change_to_one_leav
     first = store.pod(group[0]["namespace"], group[0]["name"])
     assert first is not None and first["labels"]["extra"] == "yes"
     assert [plain(store.pod(p["namespace"], p["name"])) for p in group[1:]] == before, "the others kept theirs"
+
+
+def test_a_state_of_objects_turns_into_the_same_table_form() -> None:
+    cluster = FakeCluster(seed=6, clock=ManualClock(), workers=3, pods_per_node=5, scenario="demo")
+    store = loaded(cluster)
+    state = plain(store.snapshot())
+    table = orjson.loads(podtable.table_state_json(state))
+    assert "pods" not in table and list(table)[-1] == "podTable"
+    pods = decode_pod_table(table.pop("podTable"))
+    assert {**table, "pods": pods} == state
