@@ -239,6 +239,10 @@ class ClusterStore:
         self._refresh_derived()
         nodes = [self._nodes[n] for n in sorted(self._nodes)]
         pods = [self._pods[uid] for uid in sorted(self._pods, key=lambda uid: _pod_order_key(uid, self._pods[uid]))]
+        return {**self._head(), "nodes": nodes, "pods": [summarize(p) for p in pods]}  # type: ignore[typeddict-item]
+
+    def _head(self) -> dict[str, object]:
+        """A state's fields before its nodes, in their order (the snapshot and its JSON share them)."""
         return {
             "cluster": self.name,
             "revision": self.revision,
@@ -246,8 +250,6 @@ class ClusterStore:
             "at": self.now,
             "source": self.source,
             "controlPlane": self._control_plane,
-            "nodes": nodes,
-            "pods": [summarize(p) for p in pods],
         }
 
     def refresh(self) -> None:
@@ -265,16 +267,7 @@ class ClusterStore:
         to the caller, which can do it after releasing the owner's lock: the pieces are immutable bytes.
         """
         self._refresh_derived()
-        head = orjson.dumps(
-            {
-                "cluster": self.name,
-                "revision": self.revision,
-                "seq": self.seq,
-                "at": self.now,
-                "source": self.source,
-                "controlPlane": self._control_plane,
-            }
-        )
+        head = orjson.dumps(self._head())
         node_json = self._node_json
         nodes = [node_json.get(n) or self._node_fragment(n) for n in sorted(self._nodes)]
         frags = self._pod_fragments(pods).copy()  # a copy: the join runs outside the lock while ticks go on
