@@ -6,7 +6,8 @@ class DashboardConfig(AppConfig):
     verbose_name = "clusterviz dashboard"
 
     def ready(self) -> None:
-        from dashboard import memory, recorder
+        from dashboard import memory
+        from dashboard.history import recorder
 
         memory.fix_mmap_threshold()  # every process: web, watcher, commands (see dashboard/memory.py)
 

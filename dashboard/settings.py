@@ -158,7 +158,7 @@ if CLUSTERVIZ_WATCHER == "external" and not REDIS_URL:
 CLUSTERVIZ_FAKE_CONTROLS = envbool("CLUSTERVIZ_FAKE_CONTROLS", "True")
 """Show the buttons that script the fake cluster (break a node, scale, crash a pod). Fake clusters only."""
 
-# --- history: snapshots, timeline, export/import (dashboard/recorder.py) -------------------------------------
+# --- history: snapshots, timeline, export/import (dashboard/history/) -----------------------------------------
 CLUSTERVIZ_HISTORY = envbool("CLUSTERVIZ_HISTORY", "True")
 """Record every cluster's history (checkpoints and the deltas between them) in the database."""
 CLUSTERVIZ_CHECKPOINT_SECONDS = envfloat("CLUSTERVIZ_CHECKPOINT_SECONDS", "600")

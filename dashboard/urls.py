@@ -18,5 +18,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("wall/", include("dashboard.wall_urls")),
-    path("", include("dashboard.history_urls")),
+    path("", include("dashboard.history.urls")),
 ]

@@ -37,7 +37,7 @@ def recording_server(tmp_path: Path) -> Iterator[Server]:
             html = page.read().decode()
         require(
             'id="replay-bar"' in html,
-            "the history integration (dashboard.history_urls in urls.py, the replay bar in cluster_map.html)",
+            "the history integration (dashboard.history.urls in urls.py, the replay bar in cluster_map.html)",
         )
         yield server
     finally:

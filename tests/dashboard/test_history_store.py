@@ -17,7 +17,7 @@ from clusterviz.fake import FakeCluster
 from clusterviz.store import PodFormat
 from clusterviz.wire import ClusterState
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot, Sample, TimelineEvent
-from dashboard.recorder import HistoryConfig, HistoryError, HistoryStore, ImportRefused, Recorder, unpack
+from dashboard.history.recorder import HistoryConfig, HistoryError, HistoryStore, ImportRefused, Recorder, unpack
 from tests.core.test_history import Recording, comparable, record
 
 CONFIG = HistoryConfig(checkpoint_seconds=30.0, flush_seconds=3600.0, sample_seconds=10.0)

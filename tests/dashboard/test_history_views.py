@@ -24,7 +24,7 @@ from dashboard.models import ImportedSnapshot, TimelineEvent
 from tests.core.test_history import comparable, record
 from tests.dashboard.test_history_store import Feed, run_story, snapshot_bytes
 
-urlpatterns = [path("", include("dashboard.urls")), path("", include("dashboard.history_urls"))]
+urlpatterns = [path("", include("dashboard.urls")), path("", include("dashboard.history.urls"))]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
 SCHEMA = json.loads((Path(export.__file__).parent / "schema" / "snapshot-v1.schema.json").read_text())
 
@@ -248,7 +248,7 @@ def test_unknown_replays_are_404(client: Client) -> None:
 
 
 def test_node_charts_draw_use_only_where_it_was_measured() -> None:
-    from dashboard.history_views import _node_charts
+    from dashboard.history.views import _node_charts
 
     def node(used: int | None) -> dict[str, list[int | None]]:
         return {

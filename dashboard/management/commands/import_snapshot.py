@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from clusterviz.export import SnapshotError
 from clusterviz.history import format_moment
 from dashboard.hub import hub
-from dashboard.recorder import HistoryConfig, HistoryStore, ImportRefused
+from dashboard.history.recorder import HistoryConfig, HistoryStore, ImportRefused
 
 
 class Command(BaseCommand):

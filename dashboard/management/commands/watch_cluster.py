@@ -61,7 +61,7 @@ class Command(BaseCommand):
         try:
             asyncio.run(self.main(hub, names))
         finally:
-            from dashboard import recorder
+            from dashboard.history import recorder
 
             if recorder._recorder is not None:
                 recorder._recorder.stop()

@@ -32,7 +32,7 @@ from clusterviz.history import (
 )
 from clusterviz.wire import ClusterState
 from dashboard.hub import UnknownCluster
-from dashboard.recorder import (
+from dashboard.history.recorder import (
     HistoryConfig,
     HistoryError,
     HistoryStore,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard import history_views as views
+from dashboard.history import views
 
 urlpatterns = [
     path("api/v1/clusters/<str:cluster>/history/state", views.api_state, name="history-state"),
