@@ -193,7 +193,8 @@ def database_bytes(tmp: Path) -> int:
 
 def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, pods: str = "table") -> dict[str, Any]:
     from clusterviz.podtable import table_state_json
-    from dashboard.history.recorder import HistoryConfig, HistoryStore, Recorder
+    from dashboard.history.recorder import Recorder
+    from dashboard.history.store import HistoryConfig, HistoryStore
 
     store = HistoryStore()
     config = HistoryConfig(checkpoint_seconds=checkpoint, flush_seconds=5.0, sample_seconds=60.0)
@@ -228,7 +229,7 @@ def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, 
 
 
 def time_rebuilds(start: float, end: float, checkpoint: float, samples: int = 20) -> dict[str, Any]:
-    from dashboard.history.recorder import HistoryStore
+    from dashboard.history.store import HistoryStore
 
     store = HistoryStore()
     rng = random.Random(7)

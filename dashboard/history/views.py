@@ -31,15 +31,9 @@ from clusterviz.history import (
     series,
 )
 from clusterviz.wire import ClusterState
+from dashboard.history.replay import replayed_object, replayed_state
+from dashboard.history.store import HistoryConfig, HistoryError, HistoryStore, ImportRefused, stored_snapshot
 from dashboard.hub import UnknownCluster
-from dashboard.history.recorder import (
-    HistoryConfig,
-    HistoryError,
-    HistoryStore,
-    ImportRefused,
-    replay_state,
-    stored_snapshot,
-)
 
 T = TypeVar("T")
 GZIP_ABOVE = 8 * 1024 * 1024
@@ -92,24 +86,6 @@ def _json(data: Any) -> HttpResponse:
 # -- reading the store (worker threads) ------------------------------------------------------------------------
 
 
-def _state(cluster: str, at: float | None) -> dict[str, Any] | None:
-    store = HistoryStore()
-    imported = store.imported(cluster)
-    if imported is not None:
-        row, doc = imported
-        return {**replay_state(cluster, doc), "history": {"checkpoint": 0, "imported": True, "at": row.at}}
-    if at is None:
-        bounds = store.bounds(cluster)
-        if bounds is None:
-            return None
-        at = bounds[1]
-    try:
-        moment = store.state_at(cluster, at)
-    except HistoryError:
-        return None
-    return {**moment.state, "history": {"checkpoint": moment.checkpoint, "imported": False, "at": at}}
-
-
 def _range(cluster: str) -> dict[str, Any]:
     store = HistoryStore()
     imported = store.imported(cluster)
@@ -120,7 +96,17 @@ def _range(cluster: str) -> dict[str, Any]:
     return {"cluster": cluster, "from": lo, "to": hi, "imported": False}
 
 
-def _window(request: HttpRequest, bounds: tuple[float, float] | None) -> tuple[float, float]:
+Bounds = tuple[float, float] | None
+
+
+async def _requested_window(request: HttpRequest, cluster: str) -> tuple[Bounds, float, float]:
+    """The recorded bounds and the window ``?from=&to=`` asks for (default: the last hour recorded); raises
+    BadQuery for an unreadable moment or a window that ends before it starts."""
+    bounds = await in_thread(HistoryStore().bounds, cluster)
+    return (bounds, *_window(request, bounds))
+
+
+def _window(request: HttpRequest, bounds: Bounds) -> tuple[float, float]:
     end = _moment(request, "to")
     start = _moment(request, "from")
     if end is None:
@@ -142,7 +128,7 @@ async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
         at = _moment(request, "at")
     except BadQuery as error:
         return _error(str(error))
-    state = await in_thread(_state, cluster, at)
+    state = await in_thread(replayed_state, cluster, at)
     if state is None:
         return _error(f"no stored history of {cluster!r} at that moment", 404)
     return _json(state)
@@ -172,12 +158,11 @@ async def api_range(request: HttpRequest, cluster: str) -> HttpResponse:
 
 @require_GET
 async def api_timeline(request: HttpRequest, cluster: str) -> HttpResponse:
-    store = HistoryStore()
     try:
-        start, end = _window(request, await in_thread(store.bounds, cluster))
+        _, start, end = await _requested_window(request, cluster)
     except BadQuery as error:
         return _error(str(error))
-    events = await in_thread(store.events, cluster, start, end)
+    events = await in_thread(HistoryStore().events, cluster, start, end)
     return _json({"cluster": cluster, "from": start, "to": end, "events": events})
 
 
@@ -188,7 +173,7 @@ def _series(cluster: str, start: float, end: float, step: float) -> Series:
 @require_GET
 async def api_series(request: HttpRequest, cluster: str) -> HttpResponse:
     try:
-        start, end = _window(request, await in_thread(HistoryStore().bounds, cluster))
+        _, start, end = await _requested_window(request, cluster)
         step = float(request.GET.get("step") or max((end - start) / 240, 1.0))
     except (BadQuery, ValueError) as error:
         return _error(str(error))
@@ -331,10 +316,8 @@ def _history_context(cluster: str, start: float, end: float) -> dict[str, Any]:
 
 @require_GET
 async def history_page(request: HttpRequest, cluster: str) -> HttpResponse:
-    store = HistoryStore()
-    bounds = await in_thread(store.bounds, cluster)
     try:
-        start, end = _window(request, bounds)
+        bounds, start, end = await _requested_window(request, cluster)
     except BadQuery as error:
         return HttpResponseBadRequest(str(error))
     if bounds is None and cluster not in _hub().names():
@@ -404,10 +387,7 @@ def _import(data: bytes, name: str, filename: str) -> str:
 
 
 def _imports() -> list[dict[str, Any]]:
-    from dashboard.models import ImportedSnapshot
-
-    rows = ImportedSnapshot.objects.order_by("-imported_at").values("name", "cluster", "at", "pods", "nodes")
-    return [{**r, "when": format_moment(r["at"])} for r in rows]
+    return [{**r, "when": format_moment(r["at"])} for r in HistoryStore().imports()]
 
 
 @require_http_methods(["GET", "POST"])
@@ -436,7 +416,7 @@ async def import_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 async def replay_map(request: HttpRequest, cluster: str) -> HttpResponse:
     """The map of an imported snapshot: the live map's page, fed from the stored state, with no websocket."""
-    state = await in_thread(_state, cluster, None)
+    state = await in_thread(replayed_state, cluster, None)
     if state is None or not state["history"]["imported"]:
         raise Http404(f"no imported snapshot named {cluster!r}")
     from clusterviz.processes import EXPLANATIONS
@@ -457,20 +437,9 @@ async def replay_map(request: HttpRequest, cluster: str) -> HttpResponse:
     return render(request, "dashboard/cluster_map.html", context)
 
 
-def _replay_object(cluster: str, kind: str, key: tuple[str, ...]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    state = _state(cluster, None)
-    if state is None or not state["history"]["imported"]:
-        raise Http404(f"no imported snapshot named {cluster!r}")
-    if kind == "node":
-        node = next((n for n in state["nodes"] if n["name"] == key[0]), None)
-        return node, state
-    pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
-    return pod, state
-
-
 @require_GET
 async def replay_node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    node, state = await in_thread(_replay_object, cluster, "node", (name,))
+    node, state = await in_thread(replayed_object, cluster, "node", (name,))
     if node is None:
         return render(
             request,
@@ -490,7 +459,7 @@ async def replay_node_panel(request: HttpRequest, cluster: str, name: str) -> Ht
 
 @require_GET
 async def replay_pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
-    pod, _ = await in_thread(_replay_object, cluster, "pod", (namespace, name))
+    pod, _ = await in_thread(replayed_object, cluster, "pod", (namespace, name))
     if pod is None:
         return render(
             request,

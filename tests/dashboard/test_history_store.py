@@ -16,8 +16,9 @@ from clusterviz.export import SnapshotError
 from clusterviz.fake import FakeCluster
 from clusterviz.store import PodFormat
 from clusterviz.wire import ClusterState
+from dashboard.history.recorder import Recorder
+from dashboard.history.store import HistoryConfig, HistoryError, HistoryStore, ImportRefused, unpack
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot, Sample, TimelineEvent
-from dashboard.history.recorder import HistoryConfig, HistoryError, HistoryStore, ImportRefused, Recorder, unpack
 from tests.core.test_history import Recording, comparable, record
 
 CONFIG = HistoryConfig(checkpoint_seconds=30.0, flush_seconds=3600.0, sample_seconds=10.0)

@@ -12,8 +12,8 @@ import pytest
 
 from clusterviz import export
 from clusterviz.export import SnapshotError
+from dashboard.history.store import HistoryStore, ImportRefused
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot
-from dashboard.history.recorder import HistoryStore, ImportRefused
 from tests.core.test_history import comparable, record
 from tests.dashboard.test_history_store import assert_every_moment_rebuilds, run_story, snapshot_bytes
 from tests.postgres.conftest import Postgres, _create_database

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clusterviz import export
 from clusterviz.history import format_moment, parse_moment
-from dashboard.history.recorder import HistoryError, HistoryStore, stored_snapshot
+from dashboard.history.store import HistoryError, HistoryStore, stored_snapshot
 
 
 class Command(BaseCommand):

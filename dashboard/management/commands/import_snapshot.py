@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clusterviz.export import SnapshotError
 from clusterviz.history import format_moment
+from dashboard.history.store import HistoryConfig, HistoryStore, ImportRefused
 from dashboard.hub import hub
-from dashboard.history.recorder import HistoryConfig, HistoryStore, ImportRefused
 
 
 class Command(BaseCommand):
