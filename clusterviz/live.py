@@ -26,6 +26,10 @@ T = TypeVar("T")
 Publish = Callable[[str], Awaitable[None]]
 STATE_MESSAGE_FIELDS = b'"type":"state",'
 """What turns the state into the websocket's first message: ``{"type": "state", ...ClusterState}``."""
+FIRST_LIST_WAIT = 1.0
+"""Seconds a page, socket or query waits for a cluster's first list before it is served what there is (an empty
+model whose source says it is connecting, and why): the bundled cluster lists in milliseconds, and an API server
+that never answers must not hold up the first page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ class ClusterRuntime:
         self.heartbeat = heartbeat
         self.store = ClusterStore(name, source.status())
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()  # one start at a time; readers never wait for it
+        self._started_event = threading.Event()
         self._state_cache: dict[tuple[bytes, PodFormat], tuple[tuple[int, int], bytes]] = {}
         self._started = False
 
@@ -107,6 +113,8 @@ class ClusterRuntime:
     def read(self, fn: Callable[[ClusterStore], T]) -> T:
         """Run ``fn`` on the store under the lock (blocking; call it from a thread, not the event loop)."""
         with self._lock:
+            if not self._started:  # still connecting: the source's own word on why
+                self.store.set_source(self.source.status())
             return fn(self.store)
 
     async def aread(self, fn: Callable[[ClusterStore], T]) -> T:
@@ -151,15 +159,27 @@ class ClusterRuntime:
     # -- the loop ------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Connect the source and load its first full list (blocking)."""
-        with self._lock:
+        """Connect the source and load its first full list (blocking).
+
+        The source connects outside the store's lock: until its first list is loaded, readers get the empty
+        model with the source's status (connecting, and why), at once, whatever the API server does."""
+        with self._start_lock:
             if self._started:
                 return
             first = self.source.start()
-            self.store.load(first.objects, self.source.now())
-            self.store.set_source(self.source.status())
-            self.store.take_delta()  # the first list is the state, not a delta
-            self._started = True
+            with self._lock:
+                self.store.load(first.objects, self.source.now())
+                self.store.set_source(self.source.status())
+                self.store.take_delta()  # the first list is the state, not a delta
+                self._started = True
+            self._started_event.set()
+
+    def wait_started(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for :meth:`start` (run by someone else) to load the first list."""
+        return self._started_event.wait(timeout)
+
+    async def awaited_start(self, timeout: float) -> bool:
+        return await asyncio.to_thread(self.wait_started, timeout)
 
     def step(self, elapsed: float) -> str | None:
         """Poll, apply, and return the tick's delta message as JSON text, or None when nothing changed."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from clusterviz.mapping import LeaseView
 from clusterviz.wire import Health, NodeView, PodView, Process
@@ -22,7 +22,9 @@ __all__ = [
     "CONTROL_PLANE_COMPONENTS",
     "EXPLANATIONS",
     "Evidence",
+    "Reporting",
     "control_plane_processes",
+    "kubelet_reporting",
     "lease_freshness",
     "node_agents",
 ]
@@ -199,6 +201,7 @@ def control_plane_processes(
     leases: list[LeaseView],
     now: float,
     extra_evidence: Mapping[str, Sequence[Evidence]] | None = None,
+    observed: bool = True,
 ) -> list[Process]:
     """The control-plane processes, in the order apiserver, etcd, scheduler, controller-manager,
     cloud-controller-manager, then by node name.
@@ -212,6 +215,8 @@ def control_plane_processes(
       apiserver identity leases (label apiserver.kubernetes.io/identity=kube-apiserver) count the API
       servers.
     * ``extra_evidence[component]`` is added to every instance of that component (e.g. a /readyz probe).
+    * ``observed`` False (no node seen at all yet): a missing pod says nothing about how the control plane is
+      run, so no process claims to be managed or external.
     """
     extra = extra_evidence or {}
     node_names = {n["name"] for n in nodes}
@@ -258,7 +263,9 @@ def control_plane_processes(
             shared.extend(_identity_evidence(identity_leases, now))
 
         if not pods:
-            if component == "etcd":
+            if not observed:
+                shared.append(("unknown", "not observed yet: nothing listed from the cluster"))
+            elif component == "etcd":
                 shared.append(("unknown", "no etcd pod visible: etcd is external or run by the provider"))
             else:
                 shared.append(("unknown", f"no {component} pod visible: the control plane may be managed"))
@@ -315,17 +322,66 @@ def _is_kube_proxy(pod: PodView) -> bool:
     )
 
 
-def node_agents(node: NodeView, pods_on_node: list[PodView], lease: LeaseView | None, now: float) -> list[Process]:
+class Reporting(NamedTuple):
+    """Whether a node's kubelet is still reporting, and if not, since when (its lease's last renewal)."""
+
+    reporting: bool
+    since: float | None  # the last renewal of the node lease when not reporting; None while reporting
+
+
+REPORTING: Final = Reporting(True, None)
+
+
+def kubelet_reporting(node: NodeView, lease: LeaseView | None, now: float) -> Reporting:
+    """A kubelet renews its node lease every quarter of its duration and posts status; it has stopped
+    reporting when the lease went unrenewed for its whole duration (the node lifecycle controller's own
+    rule, a little before its grace period ends) or when that controller already set Ready to Unknown.
+
+    ``since`` is frozen while the kubelet stays silent, so the view does not change with every renewal."""
+    fresh = lease_freshness(lease, now) if lease is not None else "unknown"
+    if fresh in ("overdue", "expired"):
+        assert lease is not None
+        return Reporting(False, lease["renewTime"])
+    if node["ready"] == "Unknown":
+        return Reporting(False, lease["renewTime"] if lease is not None else None)
+    return REPORTING
+
+
+def _silent_since(reporting: Reporting) -> str:
+    return f"since {_clock(reporting.since)}" if reporting.since is not None else "(no lease renewal seen)"
+
+
+def _last_reported(evidence: Iterable[Evidence], reporting: Reporting) -> list[Evidence]:
+    """What the kubelet last said about an agent, kept as facts, no longer as health: nobody vouches for
+    it now. The reason comes first."""
+    reason: Evidence = ("unknown", f"the kubelet is not reporting {_silent_since(reporting)}: status unknown")
+    return [reason, *(("unknown", f"last reported: {text}") for _, text in evidence)]
+
+
+def node_agents(
+    node: NodeView, pods_on_node: list[PodView], lease: LeaseView | None, now: float, reporting: Reporting | None = None
+) -> list[Process]:
     """The agents of one node, in order: kubelet, container-runtime, kube-proxy, then the other
     DaemonSet pods on the node (name = the DaemonSet's name) sorted by name.
 
-    ``lease`` is the node's heartbeat lease, kube-node-lease/<node name>, if any.
+    ``lease`` is the node's heartbeat lease, kube-node-lease/<node name>, if any; ``reporting`` is
+    :func:`kubelet_reporting` of the node (worked out here when not given). When the kubelet is not reporting,
+    every agent but the kubelet is of unknown health: their status is only what the kubelet last reported.
     The container runtime's name and version ("containerd 2.1.4") is the process's ``version``.
     """
     name = node["name"]
-    ready = node["ready"]
+    if reporting is None:
+        reporting = kubelet_reporting(node, lease, now)
+    agents = [_kubelet(node, lease, now, reporting), _runtime(node, pods_on_node, reporting)]
+    agents.extend(_pod_agents(name, pods_on_node, reporting))
+    return agents
 
+
+def _kubelet(node: NodeView, lease: LeaseView | None, now: float, reporting: Reporting) -> Process:
+    ready = node["ready"]
     kubelet: list[Evidence] = []
+    if not reporting.reporting:
+        kubelet.append(("unhealthy", f"not reporting {_silent_since(reporting)}"))
     if ready == "True":
         kubelet.append(("healthy", "node Ready: the kubelet reports the node healthy"))
     elif ready == "False":
@@ -336,18 +392,21 @@ def node_agents(node: NodeView, pods_on_node: list[PodView], lease: LeaseView | 
         kubelet.append(("unknown", "no node lease in kube-node-lease"))
     else:
         kubelet.append(_lease_evidence(lease, now, "node lease"))
+    return _process("kubelet", "node-agent", kubelet, node["kubeletVersion"], node["name"])
 
-    runtime_version = _runtime_name(node["containerRuntime"])
-    runtime: list[Evidence] = []
-    if runtime_version:
-        runtime.append(("unknown", f"runtime {runtime_version}"))
+
+def _runtime(node: NodeView, pods_on_node: list[PodView], reporting: Reporting) -> Process:
+    ready = node["ready"]
+    version = _runtime_name(node["containerRuntime"])
+    facts: list[Evidence] = [("unknown", f"runtime {version}")] if version else []
+    if not reporting.reporting:
+        reason = f"the kubelet is not reporting {_silent_since(reporting)}: the runtime cannot be observed"
+        return _process("container-runtime", "node-agent", [("unknown", reason), *facts], version, node["name"])
+    runtime = list(facts)
     if ready == "True":
         runtime.append(("healthy", "node Ready: the kubelet reports the runtime ready"))
-    elif ready == "False":
-        runtime.append(("degraded", "node NotReady: the runtime may be down"))
     else:
-        runtime.append(("unknown", "node status Unknown: the runtime cannot be observed"))
-    # Container states are what the kubelet last reported: without a live kubelet they prove nothing.
+        runtime.append(("degraded", "node NotReady: the runtime may be down"))
     running = False
     failing: set[str] = set()
     for pod in pods_on_node:
@@ -356,38 +415,32 @@ def node_agents(node: NodeView, pods_on_node: list[PodView], lease: LeaseView | 
                 running = True
             elif c["reason"] in _RUNTIME_FAILURES:
                 failing.add(c["reason"])
-    if running and ready != "Unknown":
+    if running:
         runtime.append(("healthy", "containers are running on this node"))
-    if failing and ready != "Unknown":
+    if failing:
         runtime.append(("degraded", "containers fail to start: " + ", ".join(sorted(failing))))
+    return _process("container-runtime", "node-agent", runtime, version, node["name"])
 
-    agents = [
-        _process("kubelet", "node-agent", kubelet, node["kubeletVersion"], name),
-        _process("container-runtime", "node-agent", runtime, runtime_version, name),
-    ]
+
+def _pod_agents(name: str, pods_on_node: list[PodView], reporting: Reporting) -> list[Process]:
+    """kube-proxy (or a note that there is none), then the other DaemonSet pods by name."""
+
+    def agent(process: str, pod: PodView) -> Process:
+        evidence = [_pod_evidence(pod)]
+        if not reporting.reporting:
+            evidence = _last_reported(evidence, reporting)
+        return _process(process, "node-agent", evidence, _image_version(pod), name, _pod_key(pod))
 
     proxies = sorted((p for p in pods_on_node if _is_kube_proxy(p)), key=lambda p: p["name"])
-    if proxies:
-        for pod in proxies:
-            agents.append(
-                _process("kube-proxy", "node-agent", [_pod_evidence(pod)], _image_version(pod), name, _pod_key(pod))
-            )
-    else:
-        agents.append(
-            _process(
-                "kube-proxy",
-                "node-agent",
-                [("unknown", "no kube-proxy pod on this node (the cluster may use a CNI that replaces it)")],
-                node=name,
-            )
-        )
-
+    agents = [agent("kube-proxy", pod) for pod in proxies]
+    if not proxies:
+        none: Evidence = ("unknown", "no kube-proxy pod on this node (the cluster may use a CNI that replaces it)")
+        agents.append(_process("kube-proxy", "node-agent", [none], node=name))
     others: list[tuple[str, str, PodView]] = []
     for pod in pods_on_node:
         owner = pod["owner"]
         if owner is not None and owner["kind"] == "DaemonSet" and not _is_kube_proxy(pod):
             others.append((owner["name"], _pod_key(pod), pod))
     others.sort(key=lambda t: (t[0], t[1]))
-    for agent, key, pod in others:
-        agents.append(_process(agent, "node-agent", [_pod_evidence(pod)], _image_version(pod), name, key))
+    agents.extend(agent(process, pod) for process, _, pod in others)
     return agents

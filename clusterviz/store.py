@@ -19,7 +19,7 @@ import orjson
 from clusterviz.events import RawObject, WatchEvent
 from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
 from clusterviz.podtable import PodTableEncoder, table_fields
-from clusterviz.processes import control_plane_processes, lease_freshness, node_agents
+from clusterviz.processes import control_plane_processes, kubelet_reporting, lease_freshness, node_agents
 from clusterviz.wire import (
     SUMMARY_FIELDS,
     ClusterState,
@@ -653,7 +653,9 @@ class ClusterStore:
             "requested": dict(self._requested.get(name, _zero())),  # type: ignore[typeddict-item]
             "usage": self._node_usage.get(name),
         }
-        view["agents"] = node_agents(view, agent_pods, lease, self.now)
+        reporting = kubelet_reporting(view, lease, self.now)
+        view["reporting"], view["lastReportedAt"] = reporting
+        view["agents"] = node_agents(view, agent_pods, lease, self.now, reporting)
         return view
 
     def _compose_control_plane(self) -> list[Process]:
@@ -661,7 +663,8 @@ class ClusterStore:
         system_pods = [p for p in self._pods.values() if _is_control_plane_pod(p)]
         leases = [lease for (ns, _), lease in self._leases.items() if ns == SYSTEM_NAMESPACE]
         extra = self._control_plane_evidence or None
-        return control_plane_processes(nodes, system_pods, leases, self.now, extra_evidence=extra)  # type: ignore[arg-type]
+        observed = bool(self._node_base)  # every cluster has nodes: none seen means nothing was listed yet
+        return control_plane_processes(nodes, system_pods, leases, self.now, extra, observed)  # type: ignore[arg-type]
 
     def _recheck_due(self) -> bool:
         """Lease freshness changes with time alone, so it is re-evaluated every few seconds."""

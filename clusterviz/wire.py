@@ -73,6 +73,12 @@ class NodeView(TypedDict):
     usage: ResourceUsage | None  # measured use (metrics.k8s.io); None when unknown (no metrics-server, fake)
     agents: list[Process]
     createdAt: float  # epoch seconds
+    # Whether the node's kubelet still reports (its lease is renewed, Ready is not Unknown), decided by the
+    # server (clusterviz.processes.kubelet_reporting). When False, what is drawn of its pods and agents is only
+    # what the kubelet last reported, at lastReportedAt (its lease's last renewal; None when never seen).
+    # Absent in documents from before it existed: read absent as reporting.
+    reporting: NotRequired[bool]
+    lastReportedAt: NotRequired[float | None]
 
 
 class ContainerView(TypedDict):
@@ -136,6 +142,10 @@ class SourceStatus(TypedDict):
     reason: str  # why it is not live; "" when live
     lastEventAt: float | None  # epoch seconds of the last event received
     resourceVersion: str
+    # Where a real cluster's source connects (no credentials) and the kubeconfig context, so a cluster that was
+    # never reached can say which one it tried ("" when unknown; absent for the fake cluster and old documents).
+    server: NotRequired[str]
+    context: NotRequired[str]
 
 
 class ClusterState(TypedDict):

@@ -78,7 +78,7 @@ def build_source(spec: ClusterSpec) -> Source:
     if spec.kind == "fake":
         return _fake_source(spec.fake)
     try:
-        from clusterviz.kube import ClusterConfigError, KubeSource, load_cluster
+        from clusterviz.kube import ClusterConfigError, KubeSource, kubeconfig_contexts, load_cluster
     except ImportError as error:  # pragma: no cover - the client is a dependency
         return BrokenSource("kubernetes", f"the kubernetes client is not installed: {error}")
     try:
@@ -86,7 +86,8 @@ def build_source(spec: ClusterSpec) -> Source:
     except ClusterConfigError as error:
         log.error("cluster %s: %s", spec.name, error)
         return BrokenSource("kubernetes", str(error))
-    return KubeSource(spec.name, client)
+    context = spec.context or (kubeconfig_contexts(spec.kubeconfig)[1] if spec.kind == "kubeconfig" else None)
+    return KubeSource(spec.name, client, context=context or "")
 
 
 def _fake_source(conf: dict[str, object]) -> FakeSource:

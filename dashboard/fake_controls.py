@@ -61,7 +61,9 @@ def _scale(post: QueryDict) -> Script:
 def _node_ready(ready: bool) -> Callable[[QueryDict], Script]:
     def build(post: QueryDict) -> Script:
         wanted = post.get("node", "")
-        return lambda cluster: cluster.set_node_ready(_worker(cluster, wanted), ready)
+        # reachable=False: the kubelet falls silent (no lease renewals, no status), as the button says, rather
+        # than reporting NotReady: only the lease's age and then the node lifecycle controller tell.
+        return lambda cluster: cluster.set_node_ready(_worker(cluster, wanted), ready, reachable=False)
 
     return build
 

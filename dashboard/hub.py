@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from clusterviz.live import ClusterRuntime, Publish
+from clusterviz.live import FIRST_LIST_WAIT, ClusterRuntime, Publish
 from dashboard.clusters import ClusterSpec, build_source, from_environment
 from dashboard.remote import LocalCluster, RemoteCluster
 
@@ -143,7 +143,7 @@ class Hub:
             if task is not None and task.done() and not task.cancelled() and task.exception():
                 log.error("cluster %s: runtime stopped: %r; restarting", name, task.exception())
             self._tasks[name] = asyncio.get_running_loop().create_task(runtime.run(), name=f"cluster-{name}")
-        await asyncio.to_thread(runtime.start)
+        await runtime.awaited_start(FIRST_LIST_WAIT)
         return runtime
 
     async def stop(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
-from clusterviz.live import STATE_MESSAGE_FIELDS, ClusterRuntime
+from clusterviz.live import FIRST_LIST_WAIT, STATE_MESSAGE_FIELDS, ClusterRuntime
 from clusterviz.sources import FakeSource
 from clusterviz.store import ClusterStore, PodFormat, pod_format
 
@@ -87,8 +87,9 @@ QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {
 
 
 async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> Any:
-    """Answer one query from a runtime in this process (started first: a fresh leader may still be listing)."""
-    await asyncio.to_thread(runtime.start)
+    """Answer one query from a runtime in this process. A fresh leader may still be listing: wait a moment
+    for its first list, never longer (the runtime's own task starts it; a page must not hang on a cluster)."""
+    await runtime.awaited_start(FIRST_LIST_WAIT)
     if query in ("state", "state.message"):
         try:
             pods = pod_format(args.get("pods"))

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import orjson
 
+from clusterviz.clock import Clock, SystemClock
 from clusterviz.kube.http import ApiError, describe_error, finish, get, request
 from clusterviz.kube.polling import Poller
 from clusterviz.live import ControlPlaneEvidence
@@ -85,10 +86,25 @@ class ControlPlaneProbe(Poller[ControlPlaneEvidence]):
         *,
         interval: float = 10.0,
         timeout: tuple[float, float] = (5.0, 10.0),
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(emit, interval)
         self._api = api_client
         self.timeout = timeout
+        self._clock: Clock = clock or SystemClock()
+        self._unanswered: tuple[float, str] | None = None  # since when, and why, while rounds go unanswered
+
+    @property
+    def bound(self) -> float:
+        """How long after the API server stops answering the probe has noticed at the latest: a round may
+        have just begun (the interval), then its connect and read time out."""
+        return self.interval + sum(self.timeout)
+
+    def unanswered(self) -> tuple[float, str] | None:
+        """(since, cause) while the API server leaves /readyz unanswered (no connection, or no answer within
+        the timeout); None once it answers anything at all, even 403."""
+        with self._lock:
+            return self._unanswered
 
     def health(self) -> dict[str, Any]:
         with self._lock:
@@ -119,6 +135,8 @@ class ControlPlaneProbe(Poller[ControlPlaneEvidence]):
         except Exception as error:
             return self._unreachable(error)
         self._note_error("")
+        with self._lock:
+            self._unanswered = None
         if response.status in (401, 403, 404):  # normal on managed clusters: nothing to conclude
             cause = describe_error(ApiError(response.status, response.reason or "", ""))
             return {
@@ -128,9 +146,17 @@ class ControlPlaneProbe(Poller[ControlPlaneEvidence]):
         return parse_readyz(response.status, text)
 
     def _unreachable(self, error: BaseException) -> EvidenceMap:
+        """The API server's own readiness check failed to answer: as the kubelet counts a probe that times out,
+        that is a failure, not a lack of evidence (the pod's last reported "Running" does not outweigh it)."""
         cause = describe_error(error, "get", "/readyz")
         self._note_error(cause)
-        return {APISERVER: [("unknown", f"/readyz unanswered: {cause}")]}
+        with self._lock:
+            if self._unanswered is None:
+                self._unanswered = (self._clock.now(), cause)
+        return {
+            APISERVER: [("unhealthy", f"/readyz unanswered: {cause}")],
+            ETCD: [("unknown", "etcd health not observable: /readyz unanswered")],
+        }
 
     def _version(self) -> list[Evidence]:
         try:

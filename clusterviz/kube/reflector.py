@@ -203,6 +203,11 @@ class ReflectorHealth:
     resource_version: str = ""
     objects: int = 0
     synced: bool = False
+    reached: bool = False
+    """Whether the API server ever answered this reflector (a list, a watch, or an error status)."""
+    last_heard_at: float | None = None
+    """The last moment the server said anything to it: a list, a watch opened, an event or a bookmark. On a
+    healthy server this is never much older than the bookmark interval (about a minute)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -219,6 +224,8 @@ class ReflectorHealth:
             "resourceVersion": self.resource_version,
             "objects": self.objects,
             "synced": self.synced,
+            "reached": self.reached,
+            "lastHeardAt": self.last_heard_at,
         }
 
 
@@ -344,6 +351,7 @@ class Reflector:
         reason = f"{self.resource.label} {phase}: {cause}, retrying in {delay:.1f}s"
         with self._lock:
             h = self._health
+            h.reached = h.reached or isinstance(error, ApiError)
             h.errors += 1
             h.last_error = cause
             h.last_error_at = self._clock.now()
@@ -410,7 +418,8 @@ class Reflector:
             h.synced = True
             h.objects = len(items)
             h.resource_version = rv
-            h.last_event_at = self._clock.now()
+            h.last_event_at = h.last_heard_at = self._clock.now()
+            h.reached = True
             h.state = "live"
             h.reason = ""
 
@@ -436,6 +445,8 @@ class Reflector:
             self._health.watch_restarts += 1
             self._health.state = "live"
             self._health.reason = ""
+            self._health.reached = True
+            self._health.last_heard_at = self._clock.now()
         self._backoff.healthy(time.monotonic())
         complete = False
         try:
@@ -484,7 +495,8 @@ class Reflector:
         if kind == "BOOKMARK":
             if rv:
                 self._rv = str(rv)
-                self._update(resource_version=self._rv, last_event_at=self._clock.now())
+                now = self._clock.now()
+                self._update(resource_version=self._rv, last_event_at=now, last_heard_at=now)
             return
         if kind not in WATCH_EVENT_TYPES:  # unknown event types are skipped, not fatal
             return
@@ -501,7 +513,7 @@ class Reflector:
         with self._lock:
             h = self._health
             h.events += 1
-            h.last_event_at = self._clock.now()
+            h.last_event_at = h.last_heard_at = self._clock.now()
             h.resource_version = self._rv or h.resource_version
             h.objects += 1 if kind == "ADDED" else -1 if kind == "DELETED" else 0
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from clusterviz.clock import Clock, SystemClock
 from clusterviz.events import KINDS, RawObject, WatchEvent
+from clusterviz.kube.config import describe_client
 from clusterviz.kube.evidence import ControlPlaneProbe
 from clusterviz.kube.metrics import MetricsPoller
 from clusterviz.kube.reflector import (
@@ -42,6 +43,10 @@ MAX_CHANGES_PER_POLL: Final = 200_000
 
 _RANK: Final = {"live": 0, "connecting": 1, "stale": 2, "error": 3}
 
+WATCH_SILENCE: Final = 75.0
+"""Seconds without a word (event, bookmark, list or watch opened) on every watch before the source is stale
+even when the probe is of no help: the API server sends each watch a bookmark about every minute."""
+
 _Item = WatchEvent | Listing | ControlPlaneEvidence | Usage
 
 
@@ -57,15 +62,25 @@ class KubeSource:
         kinds: Sequence[str] = DEFAULT_KINDS,
         namespace_filter: Sequence[str] | None = None,
         settings: ReflectorSettings | None = None,
-        start_timeout: float = 15.0,
+        start_timeout: float = 3.0,
         evidence_interval: float = 10.0,
         metrics_interval: float | None = 30.0,
         rng: random.Random | None = None,
+        context: str = "",
+        watch_silence: float = WATCH_SILENCE,
     ) -> None:
         """``namespace_filter`` limits the namespaced kinds (pods, workloads, events) to those namespaces;
         nodes and namespaces are cluster-wide, leases always come from kube-system and kube-node-lease.
-        ``metrics_interval`` is how often metrics.k8s.io is polled for usage (None: never)."""
+        ``metrics_interval`` is how often metrics.k8s.io is polled for usage (None: never). ``context`` is the
+        kubeconfig context, shown with the server while the cluster was never reached.
+
+        Staleness: the source turns stale when the API server stops answering, connections open or not, within
+        :attr:`stall_bound` seconds (the control-plane probe's interval plus its timeouts: 25 s by default).
+        Without the probe's help, after ``watch_silence`` seconds in which no watch heard a thing."""
         self.name = name
+        self.context = context
+        self.server = describe_client(api_client)
+        self.watch_silence = watch_silence
         self.api_client = api_client
         self.clock: Clock = clock or SystemClock()
         self.start_timeout = start_timeout
@@ -80,7 +95,7 @@ class KubeSource:
             Reflector(resource, api_client, self._queue.put, clock=self.clock, settings=settings, rng=rng)
             for resource in resources_for(ordered, list(namespace_filter) if namespace_filter is not None else None)
         ]
-        self._probe = ControlPlaneProbe(api_client, self._queue.put, interval=evidence_interval)
+        self._probe = ControlPlaneProbe(api_client, self._queue.put, interval=evidence_interval, clock=self.clock)
         self._metrics = (
             MetricsPoller(api_client, self._queue.put, interval=metrics_interval)
             if metrics_interval is not None
@@ -89,6 +104,11 @@ class KubeSource:
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
+
+    @property
+    def stall_bound(self) -> float:
+        """At most this many seconds after the API server stops answering, the source says it is stale."""
+        return self._probe.bound
 
     # -- the Source protocol -------------------------------------------------------------------------------
 
@@ -154,6 +174,8 @@ class KubeSource:
                 "reason": f"status unavailable: {error}"[:200],
                 "lastEventAt": None,
                 "resourceVersion": "",
+                "server": self.server,
+                "context": self.context,
             }
 
     def stop(self) -> None:
@@ -194,20 +216,53 @@ class KubeSource:
 
     def _status(self) -> SourceStatus:
         healths = [r.health() for r in self._reflectors]
+        state, reason = self._judge(healths)
+        return {**_status(state, reason, healths), "server": self.server, "context": self.context}
+
+    def _judge(self, healths: list[ReflectorHealth]) -> tuple[str, str]:
+        """The source's state and reason: the worst reflector's, "connecting" while the server never answered
+        at all (it was never live, so it is not stale), and stale when the server has gone quiet."""
         if self._stopped:
-            return _status("stale", "stopped", healths)
+            return "stale", "stopped"
         if not healths:
-            return _status("live", "", healths)
+            return "live", ""
         worst = max(healths, key=lambda h: _RANK[h.state])
-        if worst.state == "live":
-            return _status("live", "", healths)
-        troubled = [h for h in healths if h.state == worst.state]
-        reason = troubled[0].reason or f"{troubled[0].name}: {worst.state}"
+        if not any(h.reached for h in healths):
+            return "connecting", self._not_yet(worst)
+        if worst.state != "live":
+            return worst.state, self._reason(worst, [h for h in healths if h.state == worst.state])
+        quiet = self._quiet(healths)
+        return ("stale", quiet) if quiet else ("live", "")
+
+    @staticmethod
+    def _not_yet(worst: ReflectorHealth) -> str:
         if worst.state == "connecting":
-            reason = "listing " + ", ".join(h.name for h in troubled)
-        elif len(troubled) > 1:
+            return "not connected yet: waiting for the first answer"
+        return f"not connected yet: {worst.last_error or worst.reason}"
+
+    @staticmethod
+    def _reason(worst: ReflectorHealth, troubled: list[ReflectorHealth]) -> str:
+        if worst.state == "connecting":
+            return "listing " + ", ".join(h.name for h in troubled)
+        reason = troubled[0].reason or f"{troubled[0].name}: {worst.state}"
+        if len(troubled) > 1:
             reason += f" (and {len(troubled) - 1} more)"
-        return _status(worst.state, reason, healths)
+        return reason
+
+    def _quiet(self, healths: list[ReflectorHealth]) -> str:
+        """Why the API server counts as stalled although every watch is open, or "": its /readyz went
+        unanswered and no watch heard anything since; or no watch heard anything for ``watch_silence``."""
+        heard = max((h.last_heard_at for h in healths if h.last_heard_at is not None), default=None)
+        unanswered = self._probe.unanswered()
+        if unanswered is not None and (heard is None or heard < unanswered[0]):
+            since, cause = unanswered
+            return f"the API server does not answer: /readyz unanswered since {_clock(since)} ({cause})"
+        if heard is not None and self.clock.now() - heard > self.watch_silence:
+            return (
+                f"no event or bookmark from the API server since {_clock(heard)} "
+                f"(a healthy watch hears one at least every minute)"
+            )
+        return ""
 
     @staticmethod
     def _changes_of(item: _Item) -> list[Change]:
@@ -229,6 +284,10 @@ class _Joined:
     def __iter__(self) -> Iterator[RawObject]:
         for part in self.parts:
             yield from part
+
+
+def _clock(t: float) -> str:
+    return time.strftime("%H:%M:%S UTC", time.gmtime(t))
 
 
 def _status(state: Any, reason: str, healths: list[ReflectorHealth]) -> SourceStatus:

@@ -27,6 +27,24 @@ is_ours() {
   [ "$state" != Z ]
 }
 
+# port_listening PORT -> 0 if a socket listens on TCP PORT (IPv4 or IPv6), from /proc/net/tcp{,6}. A killed
+# process whose main thread is already a zombie can still hold its listening socket in another thread; only
+# this tells when the port is free again.
+port_listening() {
+  local hex; hex=$(printf ':%04X' "$1")
+  awk -v p="$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p {found=1} END {exit !found}' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# wait_port_free PORT TIMEOUT_S: until nothing listens on PORT
+wait_port_free() {
+  local deadline=$((SECONDS + $2))
+  while port_listening "$1"; do
+    [ "$SECONDS" -lt "$deadline" ] || die "port $1 still in use after ${2}s"
+    sleep 0.1
+  done
+}
+
 # pid_of NAME -> "pid starttime" from WORKDIR/pids (last entry wins)
 pid_of() { awk -v n="$1" '$1==n {p=$2" "$3} END {if (p!="") print p}' "$WORKDIR/pids" 2>/dev/null; }
 

@@ -22,6 +22,9 @@ if is_ours "$pid" "$st"; then
 else
   say "kube-apiserver (pid $pid) was not running"
 fi
+# The main thread turns zombie before the other threads have closed the listening socket: starting again
+# before the port is free fails with "bind: address already in use".
+wait_port_free "$APISERVER_PORT" 30
 sleep "${RESTART_DOWNTIME:-0}"
 launch kube-apiserver kube-apiserver
 wait_for "kube-apiserver /readyz" "${START_TIMEOUT:-120}" "kube-apiserver" kapi GET /readyz

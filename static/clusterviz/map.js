@@ -32,7 +32,7 @@
     bg: '#0e1217', card: '#19202a', cardCP: '#1b2535', border: '#2b3442', borderCP: '#3d7fc4',
     text: '#e6edf3', muted: '#8d99a8', faint: '#5b6675', bar: '#3d7fc4', barWarn: '#e69f00',
     barTrack: '#2a3340', notReady: '#e8641a', cordon: '#e69f00', group: '#c9d4e0', sel: '#ffffff',
-    pendingCard: '#1d1a14', pendingBorder: '#6b5d2a', mark: '#0b0e12',
+    pendingCard: '#1d1a14', pendingBorder: '#6b5d2a', mark: '#0b0e12', hatch: '#0e1217',
   };
   const DIM_MIX = 0.22; // dimmed pods: colour mixed with the card background
 
@@ -256,7 +256,7 @@
 
   function applyDeltaModel(d) {
     state.seq = d.seq; state.revision = d.revision; state.at = d.at;
-    if (d.source) state.source = d.source;
+    if (d.source) { if (JSON.stringify(d.source) !== JSON.stringify(state.source)) cpDirty = true; state.source = d.source; }
     let reassign = false, relayout = false;
     const dn = d.nodes || {};
     const dp = d.pods || {};
@@ -666,7 +666,8 @@
 
   function pendingLabel() {
     const n = pendingRec.pods.length;
-    return _('Pending — not scheduled yet') + ' · ' + interpolate(ngettext('%(count)s pod', '%(count)s pods', n), { count: nf.format(n) }) + (n ? '' : ' ' + _('(the scheduler has placed every pod)'));
+    const placed = !n && state.pods.size > 0 && sourceLive(); // a claim only about pods actually seen
+    return _('Pending — not scheduled yet') + ' · ' + interpolate(ngettext('%(count)s pod', '%(count)s pods', n), { count: nf.format(n) }) + (placed ? ' ' + _('(the scheduler has placed every pod)') : '');
   }
   // Group labels are drawn at a constant screen size so they stay readable in the overview.
   function drawGroupHeaders(onlyPending) {
@@ -833,6 +834,7 @@
     }
     // 2. pods, batched by colour; pending/control-plane cards have their own background for the ring
     const sel = bucketPods(list, g, flushBuckets);
+    hatchSilent(list, g);
     if (sel) drawPodSelection(sel, g);
     // 3. headers
     for (const r of list) {
@@ -879,10 +881,12 @@
     const selUid = selected && selected.kind === 'pod' ? selected.id : null;
     const byBg = new Map();
     let sel = null;
+    const hatched = new Set();
     for (const p of set) {
       if (state.pods.get(p.uid) !== p) continue; // replaced or removed since
       const r = recOf(p);
       if (dirty.has(r)) continue;
+      if (r.kind !== 'pending' && silent(r.node)) hatched.add(r);
       const i = r.pods.indexOf(p);
       if (i < 0 || i >= r.cap) continue;
       const wx = r.x + G.pad + (i % r.perRow) * P, wy = r.y + r.head + ((i / r.perRow) | 0) * P;
@@ -903,7 +907,34 @@
       for (let j = 0; j < a.length; j += 3) bucketPod(a[j], a[j + 1], a[j + 2], g);
       flushBuckets(g, bg);
     }
+    if (hatched.size) hatchSilent([...hatched], g);
     if (sel) drawPodSelection(sel, g);
+  }
+
+  // A node whose kubelet is not reporting (decided by the server: node.reporting === false): its pods keep
+  // their last reported colours under opaque diagonal hatching (opaque, so painting it twice changes nothing).
+  function silent(n) { return !!n && n.reporting === false; }
+  function hatchSilent(list, g) {
+    const lw = Math.max(1, Math.round(dpr)), gap = Math.max(4, Math.round(5 * dpr));
+    for (const r of list) {
+      if (r.kind === 'pending' || !silent(r.node)) continue;
+      const n = Math.min(r.pods.length, r.cap);
+      if (!n) continue;
+      const x = Math.round((r.x + G.pad) * g.s + g.ox), y = Math.round((r.y + r.head) * g.s + g.oy);
+      const w = Math.ceil(Math.min(n, r.perRow) * g.step), h = Math.ceil(Math.ceil(n / r.perRow) * g.step);
+      ctx.save();
+      ctx.beginPath(); ctx.rect(x, y, w, h); ctx.clip();
+      ctx.strokeStyle = C.hatch; ctx.lineWidth = lw;
+      ctx.beginPath();
+      for (let d = -h; d < w; d += gap) { ctx.moveTo(x + d, y + h); ctx.lineTo(x + d + h, y); }
+      ctx.stroke();
+      ctx.restore();
+    }
+  }
+  function lastReportedText(n) {
+    if (!n.lastReportedAt) return _('the kubelet is not reporting: last reported status');
+    const ago = Math.max(0, Math.round((state.at || Date.now() / 1000) - n.lastReportedAt));
+    return interpolate(_('last reported %(time)s (%(seconds)s s ago): the kubelet is not reporting'), { time: hhmmss(n.lastReportedAt * 1000), seconds: ago });
   }
 
   function drawPodSelection(sel, g) {
@@ -984,6 +1015,7 @@
       ctx.fillStyle = C.text;
       ctx.fillText(fitText(n.name, (cw - 2 * pad) * s), X(pad), Y(25));
       const parts = [[readyText, readyColor]];
+      if (silent(n)) parts.push([_('not reporting'), C.notReady]);
       if (n.unschedulable) parts.push([_('cordoned'), C.cordon]);
       for (const p of pressures) parts.push([p, C.barWarn]);
       if (n.ready === 'True' && !n.unschedulable && !pressures.length) parts.push([interpolate(_('%(count)s pods'), { count: r.pods.length }), C.muted]);
@@ -1013,13 +1045,14 @@
       ctx.fillText(fitText(roles + ' · kubelet ' + (n.kubeletVersion || '?') + ' · ' + shortRuntime(n.containerRuntime), (cw - 2 * pad) * s), X(pad), Y(31));
       // line 3: cordoned / pressure flags, then taints, arch, OS
       const flags = [];
+      if (silent(n)) flags.push('⌛ ' + (n.lastReportedAt ? interpolate(_('last reported %(time)s'), { time: hhmmss(n.lastReportedAt * 1000) }) : _('not reporting')));
       if (n.unschedulable) flags.push('⊘ ' + _('cordoned'));
       for (const p of pressures) flags.push('⚠ ' + p);
       const taints = (n.taints || []).length;
       let fx = X(pad);
       ctx.font = font(9.5 * s, '600');
       for (const f of flags) {
-        ctx.fillStyle = f.charAt(0) === '⊘' ? C.cordon : C.barWarn;
+        ctx.fillStyle = f.charAt(0) === '⊘' ? C.cordon : f.charAt(0) === '⌛' ? C.notReady : C.barWarn;
         ctx.fillText(f, fx, Y(44));
         fx += ctx.measureText(f).width + 8 * s;
       }
@@ -1184,6 +1217,7 @@
     }
     const sel = bucketPods(list, g, flushBucketsRaster);
     ctx.putImageData(img, 0, 0);
+    hatchSilent(list, g);
     if (sel) drawPodSelection(sel, g);
     if (selected && selected.kind === 'node') { const r = recs.get(selected.id); if (r && list.indexOf(r) >= 0) outline(r); }
   }
@@ -1315,6 +1349,8 @@
       lines.push([p.namespace + '/' + p.name, 'b']);
       lines.push([p.status + ' (' + (STATUS_TEXT[p.statusClass] || p.statusClass) + ') · ' + interpolate(_('ready %(ready)s/%(total)s'), { ready: p.readyContainers, total: p.totalContainers }) + (p.restarts ? ' · ' + interpolate(_('%(count)s restarts'), { count: p.restarts }) : ''), '']);
       lines.push([p.node ? interpolate(_('on node %(node)s'), { node: p.node }) : _('not scheduled yet'), 'm']);
+      const pn = p.node ? state.nodes.get(p.node) : null;
+      if (silent(pn)) lines.push([lastReportedText(pn), 'w']);
       if (p.owner) lines.push([p.owner.kind + ' ' + p.owner.name, 'm']);
       if (p.message) lines.push([p.message.length > 200 ? p.message.slice(0, 200) + '…' : p.message, 'w']);
     } else if (h.kind === 'node') {
@@ -1322,10 +1358,12 @@
       lines.push([n.name, 'b']);
       lines.push([(n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'NotReady' : 'Unknown') + (n.unschedulable ? ' · ' + _('cordoned') : '') + ' · ' + (n.roles && n.roles.length ? n.roles.join(',') : 'worker'), '']);
       lines.push([interpolate(_('%(count)s pods'), { count: h.rec.pods.length }) + ' · kubelet ' + (n.kubeletVersion || '?'), 'm']);
+      if (silent(n)) lines.push([lastReportedText(n), 'w']);
     } else if (h.kind === 'agent') {
       const a = h.agent;
       lines.push([interpolate(_('%(process)s on %(node)s'), { process: a.name, node: h.rec.node.name }), 'b']);
       lines.push([healthText(a.health) + (a.version ? ' · ' + a.version : ''), '']);
+      if (silent(h.rec.node)) lines.push([lastReportedText(h.rec.node), 'w']);
       for (const ev of (a.evidence || []).slice(0, 3)) lines.push([ev, 'm']);
     } else if (h.kind === 'pending') {
       lines.push([_('Pods waiting for the scheduler to pick a node'), 'b']);
@@ -1418,12 +1456,19 @@
   const nf = new Intl.NumberFormat('en-US');
   function setText(id, v) { const el = $(id); if (el && el.textContent !== v) el.textContent = v; }
 
+  // Whether the picture rests on anything the cluster said: a source that was never live and sent nothing
+  // shows no counts and makes no claims ("every pod placed", "managed control plane") about what it never saw.
+  function sourceLive() { return !state.source || state.source.state === 'live'; }
+  function observed() { return state.nodes.size > 0 || state.pods.size > 0 || sourceLive(); }
   function renderHeader() {
-    setText('count-nodes', nf.format(state.nodes.size));
-    setText('count-notready', nf.format(counts.notReady));
-    setText('count-pods', nf.format(state.pods.size));
-    setText('count-failing', nf.format(counts.failing));
-    setText('count-pending', nf.format(counts.unscheduled));
+    renderSourceBanner();
+    const seen = observed();
+    const count = (v) => (seen ? nf.format(v) : '–');
+    setText('count-nodes', count(state.nodes.size));
+    setText('count-notready', count(counts.notReady));
+    setText('count-pods', count(state.pods.size));
+    setText('count-failing', count(counts.failing));
+    setText('count-pending', count(counts.unscheduled));
     setText('pending-count', nf.format(pendingRec.pods.length));
     const nr = $('count-notready'); if (nr) nr.parentElement.dataset.alert = counts.notReady ? '1' : '0';
     const fl = $('count-failing'); if (fl) fl.parentElement.dataset.alert = counts.failing ? '1' : '0';
@@ -1434,6 +1479,7 @@
       unscheduled: nf.format(counts.unscheduled),
     });
     if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
+    if (!seen) sum = _('Nothing observed yet: the cluster has not answered.');
     setText('map-summary', sum);
     if (nsDirty) fillNamespaces();
   }
@@ -1487,7 +1533,7 @@
     if (!list) return;
     const frag = document.createDocumentFragment();
     const procs = state.controlPlane || [];
-    if (!procs.length) frag.appendChild(el('li', 'cv-muted', _('No control-plane processes reported (managed control plane, or not observed yet).')));
+    if (!procs.length) frag.appendChild(el('li', 'cv-muted', observed() ? _('No control-plane processes reported (managed control plane, or not observed yet).') : _('Nothing observed yet: the cluster has not answered.')));
     const byName = new Map();
     for (const pr of procs) {
       let a = byName.get(pr.name);
@@ -1549,7 +1595,7 @@
     const p = $('cp-nodes');
     if (p) {
       p.replaceChildren();
-      p.appendChild(el('span', 'cv-muted', cpn.length ? _('Control-plane nodes: ') : _('No control-plane nodes visible (managed control plane).')));
+      p.appendChild(el('span', 'cv-muted', cpn.length ? _('Control-plane nodes: ') : observed() ? _('No control-plane nodes visible (managed control plane).') : _('No nodes observed yet.')));
       cpn.sort().forEach((name, i) => {
         const b = el('button', 'cv-link', name);
         b.type = 'button';
@@ -1575,6 +1621,22 @@
     const p2 = (v) => String(v).padStart(2, '0');
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds());
   }
+  // A cluster the server never reached (source "connecting", or "error" with nothing seen): which server,
+  // which context and why, in full view over the map, not only in a tooltip.
+  function renderSourceBanner() {
+    const box = $('source-banner');
+    if (!box) return;
+    const src = state.source;
+    const show = !!src && !livePaused && !observed() && (src.state === 'connecting' || src.state === 'error');
+    box.hidden = !show;
+    if (!show) return;
+    box.dataset.state = src.state;
+    setText('source-banner-title', src.state === 'connecting' ? _('Not connected yet') : _('Cannot watch this cluster'));
+    setText('source-banner-server', src.server || _('unknown'));
+    setText('source-banner-context', src.context || _('unknown'));
+    setText('source-banner-reason', src.reason || _('waiting for the first answer'));
+  }
+  function sourceChanged() { headerDirty = true; cpDirty = true; schedule(); }
   function computeIndicator() {
     if (livePaused) return { st: 'replay', text: _('replay — not live') };
     const now = Date.now();
@@ -1584,6 +1646,14 @@
     }
     if (!haveState) return { st: 'reconnecting', text: _('connecting…') };
     const src = state.source;
+    if (src && src.state === 'connecting') {
+      nonLiveSince = 0;
+      return { st: 'connecting', text: _('not connected yet') + (src.reason ? ' — ' + src.reason : '') };
+    }
+    if (src && src.state === 'error' && !observed()) {
+      nonLiveSince = 0;
+      return { st: 'stale', text: _('cannot connect') + (src.reason ? ' — ' + src.reason : '') };
+    }
     if (src && src.state && src.state !== 'live') {
       if (!nonLiveSince) nonLiveSince = src.lastEventAt ? src.lastEventAt * 1000 : now;
       return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(nonLiveSince) }) + ' — ' + (src.reason ? src.reason : interpolate(_('source %(state)s'), { state: src.state })) };
@@ -1676,7 +1746,7 @@
       } else if (msg.type === 'delta') {
         handleDelta(msg);
       } else if (msg.type === 'heartbeat') {
-        if (msg.source) { state.source = msg.source; }
+        if (msg.source) { const changed = JSON.stringify(msg.source) !== JSON.stringify(state.source); state.source = msg.source; if (changed) sourceChanged(); }
         if (haveState && !resyncing && typeof msg.seq === 'number' && msg.seq > state.seq) resync('heartbeat ahead');
       }
       updateIndicator();

@@ -38,7 +38,7 @@
   const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, source: null, controlPlane: [] };
   const perNode = new Map(); // node name ('' for unscheduled) → Int32Array(7): statuses, then failing
   const view = { ns: cfg.ns || '', groupKey: cfg.group || '', groupValue: '', rotation: 0 };
-  const stats = { deltas: 0, draws: 0, mode: '', tiles: 0, resyncs: 0 };
+  const stats = { deltas: 0, draws: 0, mode: '', tiles: 0, resyncs: 0, hatched: 0, problems: [] };
   let haveState = false, dirty = true, lastMsgAt = 0;
 
   const isFailing = (p) => p.statusClass === 'failed' || FAILING_RE.test(p.status || '');
@@ -146,9 +146,13 @@
     }
     return out;
   }
+  const silent = (n) => n.reporting === false; // decided by the server: the kubelet stopped reporting
   function problems(nodes) {
     const list = [];
-    for (const n of nodes) if (n.ready !== 'True') list.push(['node', fmt('notReady', { name: n.name })]);
+    for (const n of nodes) {
+      if (silent(n)) list.push(['node', n.lastReportedAt ? fmt('notReporting', { name: n.name, time: hhmmss(n.lastReportedAt * 1000) }) : fmt('notReportingNoTime', { name: n.name })]);
+      else if (n.ready !== 'True') list.push(['node', fmt('notReady', { name: n.name })]);
+    }
     for (const p of state.controlPlane) {
       if (p.health === 'unhealthy' || p.health === 'degraded') list.push(['process', fmt('unhealthy', { name: p.name, health: HEALTH_TEXT[p.health] || p.health })]);
     }
@@ -163,9 +167,12 @@
     if (unscheduled) list.push(['pending', fmt('unscheduled', { count: unscheduled })]);
     return list;
   }
+  // "Nothing is wrong" is only said of a live picture; otherwise the first line says what cannot be known.
   function renderProblems(list) {
     const ul = $('wall-problems');
-    const items = list.length ? list.slice(0, MAX_PROBLEMS) : [['ok', T.allGood]];
+    const fresh = freshness();
+    const unsure = fresh.st === 'live' ? [] : [['unknown', fresh.st === 'connecting' ? T.unknownConnecting : T.unknownStale]];
+    const items = list.length ? [...unsure, ...list.slice(0, MAX_PROBLEMS)] : unsure.length ? unsure : [['ok', T.allGood]];
     if (list.length > MAX_PROBLEMS) items.push(['more', fmt('more', { count: list.length - MAX_PROBLEMS })]);
     const key = items.map((i) => i[0] + ':' + i[1]).join('\n');
     if (ul.dataset.key === key) return;
@@ -179,7 +186,7 @@
   }
   function renderHeader(nodes, names) {
     let pods = 0, failing = 0, unscheduled = 0, notReady = 0;
-    for (const n of nodes) if (n.ready !== 'True') notReady++;
+    for (const n of nodes) if (n.ready !== 'True' || silent(n)) notReady++;
     for (const [name, c] of perNode) {
       if (name && !names.has(name)) continue;
       for (let i = 0; i < STATUS.length; i++) pods += c[i];
@@ -192,12 +199,15 @@
     setText('wall-scope', scope.filter(Boolean).join(' · '));
     renderProblems(problems(nodes));
   }
-  const hhmmss = (ms) => new Date(ms).toTimeString().slice(0, 8);
+  function hhmmss(ms) { return new Date(ms).toTimeString().slice(0, 8); }
+  // live, connecting (never live yet: the server says so with state "connecting"), or stale (the stream or
+  // the source broke after it was live, or the source is in error)
   function freshness() {
     const now = Date.now();
     const src = state.source;
     if (!haveState) return { st: 'connecting', text: T.connecting };
     if (!wsOpen || now - lastMsgAt > STALE_MS) return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(lastMsgAt) }) };
+    if (src && src.state === 'connecting') return { st: 'connecting', text: T.notConnected + (src.reason ? ' — ' + src.reason : '') };
     if (src && src.state !== 'live') {
       const at = src.lastEventAt ? src.lastEventAt * 1000 : lastMsgAt;
       return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(at) }) + (src.reason ? ' — ' + src.reason : '') };
@@ -207,10 +217,13 @@
   function renderFreshness() {
     const { st, text } = freshness();
     const live = $('wall-live');
-    if (live.dataset.state !== st) live.dataset.state = st;
+    if (live.dataset.state !== st) { live.dataset.state = st; dirty = true; schedule(); } // the problems' first line
     setText('wall-live-text', st === 'live' ? text : T[st] || st);
-    $('wall-stale').hidden = st !== 'stale';
-    if (st === 'stale') setText('wall-stale-text', text);
+    const banner = $('wall-stale');
+    banner.hidden = st === 'live' || (st === 'connecting' && !haveState);
+    banner.dataset.state = st;
+    if (!banner.hidden) { setText('wall-stale-head', st === 'connecting' ? T.notConnectedHead : T.staleHead); setText('wall-stale-text', text); }
+    if (!haveState) renderProblems([]);
   }
 
   // ------------------------------------------------------------------ level of detail
@@ -235,7 +248,7 @@
   }
   function nodeTiles(nodes) {
     return nodes.sort((a, b) => byName.compare(a.name, b.name)).map((n) => ({
-      label: n.name, nodes: 1, notReady: n.ready === 'True' ? 0 : 1, counts: perNode.get(n.name) || null,
+      label: n.name, nodes: 1, notReady: n.ready === 'True' && !silent(n) ? 0 : 1, silent: silent(n), counts: perNode.get(n.name) || null,
     }));
   }
   function groupTiles(nodes, maxTiles) {
@@ -255,13 +268,14 @@
     const tiles = [];
     for (const [label, members] of [...buckets].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const counts = new Int32Array(STATUS.length + 1);
-      let notReady = 0;
+      let notReady = 0, quiet = 0;
       for (const n of members) {
-        if (n.ready !== 'True') notReady++;
+        if (n.ready !== 'True' || silent(n)) notReady++;
+        if (silent(n)) quiet++;
         const c = perNode.get(n.name);
         if (c) for (let i = 0; i < counts.length; i++) counts[i] += c[i];
       }
-      tiles.push({ label, nodes: members.length, notReady, counts });
+      tiles.push({ label, nodes: members.length, notReady, silent: quiet === members.length, counts });
     }
     return tiles;
   }
@@ -312,6 +326,15 @@
     }
     return true;
   }
+  function hatch(x, y, w, h) {
+    ctx.save();
+    ctx.beginPath(); ctx.rect(x, y, w, h); ctx.clip();
+    ctx.strokeStyle = C.bg; ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (let d = -h; d < w; d += 9) { ctx.moveTo(x + d, y + h); ctx.lineTo(x + d + h, y); }
+    ctx.stroke();
+    ctx.restore();
+  }
   function drawTile(t, x, y, w, h, grouped) {
     const pad = Math.max(3, Math.min(10, w * 0.04));
     ctx.fillStyle = C.card; ctx.fillRect(x + 1, y + 1, w - 2, h - 2);
@@ -333,9 +356,11 @@
     const bw = w - 2 * pad, bh = y + h - pad - top;
     if (bh < 2) return;
     if (grouped || !drawSquares(t.counts, x + pad, top, bw, bh)) drawBar(t.counts, x + pad, top, bw, Math.min(bh, Math.max(6, h * 0.5)));
+    if (t.silent) { hatch(x + pad, top, bw, bh); stats.hatched++; } // its pods: as last reported, not as now
   }
   function draw() {
     const nodes = visibleNodes();
+    stats.hatched = 0;
     renderHeader(nodes, new Set(nodes.map((n) => n.name)));
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = C.bg; ctx.fillRect(0, 0, cssW, cssH);
@@ -345,6 +370,7 @@
     const g = grid(Math.max(1, tiles.length), cssW, cssH);
     tiles.forEach((t, i) => drawTile(t, (i % g.cols) * g.tw, Math.floor(i / g.cols) * g.th, g.tw, g.th, grouped));
     stats.mode = grouped ? 'groups' : 'nodes'; stats.tiles = tiles.length; stats.draws++;
+    stats.problems = [...$('wall-problems').children].map((li) => li.dataset.kind);
     root.dataset.mode = stats.mode;
     document.body.dataset.rendered = '1';
   }

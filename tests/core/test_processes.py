@@ -10,6 +10,7 @@ from clusterviz.processes import (
     EXPLANATIONS,
     Evidence,
     control_plane_processes,
+    kubelet_reporting,
     lease_freshness,
     node_agents,
 )
@@ -288,6 +289,15 @@ def test_managed_control_plane_with_fresh_leases_and_caller_evidence() -> None:
     assert named["etcd"]["health"] == "unknown"
 
 
+def test_before_anything_was_listed_no_process_claims_a_managed_control_plane() -> None:
+    processes = control_plane_processes([], [], [], NOW, observed=False)
+    assert [p["name"] for p in processes] == CORE
+    for process in processes:
+        assert process["health"] == "unknown"
+        assert not any("managed" in text or "external" in text for text in process["evidence"])
+        assert "not observed yet: nothing listed from the cluster" in process["evidence"]
+
+
 def test_cloud_controller_manager_only_when_present() -> None:
     nodes, pods, leases = kubeadm_cluster()
     assert "cloud-controller-manager" not in by_name(control_plane_processes(nodes, pods, leases, NOW))
@@ -382,24 +392,65 @@ def test_node_agents_healthy_node() -> None:
     assert exporter["pod"] == "monitoring/node-exporter-w1"
 
 
-def test_node_agents_stale_node_lease_and_not_ready() -> None:
-    n = node("w1", ready="Unknown", cp=False)
-    agents = by_name(node_agents(n, [proxy()], lease("w1", "kube-node-lease", "w1", NOW - 300, 40), NOW))
+def test_a_kubelet_is_reporting_while_its_lease_is_renewed_within_its_duration() -> None:
+    n = node("w1", cp=False)
+    assert kubelet_reporting(n, lease("w1", "kube-node-lease", "w1", NOW - 40, 40), NOW) == (True, None)
+    assert kubelet_reporting(n, None, NOW) == (True, None)  # no lease: the Ready condition decides
+
+
+def test_a_kubelet_whose_lease_went_unrenewed_for_its_duration_is_not_reporting_since_its_last_renewal() -> None:
+    n = node("w1", cp=False)  # Ready still True: the node lifecycle controller has not noticed yet
+    assert kubelet_reporting(n, lease("w1", "kube-node-lease", "w1", NOW - 41, 40), NOW) == (False, NOW - 41)
+    assert kubelet_reporting(n, lease("w1", "kube-node-lease", "w1", NOW - 300, 40), NOW) == (False, NOW - 300)
+
+
+def test_a_node_whose_ready_condition_is_unknown_is_not_reporting_even_without_a_lease() -> None:
+    assert kubelet_reporting(node("w1", ready="Unknown", cp=False), None, NOW) == (False, None)
+
+
+def test_agents_on_a_node_whose_lease_expired_are_unknown_with_the_reason_and_what_was_last_reported() -> None:
+    n = node("w1", cp=False)  # the last status the kubelet posted still says Ready
+    expired = lease("w1", "kube-node-lease", "w1", NOW - 300, 40)
+    agents = by_name(node_agents(n, [proxy(), ds_pod("kindnet")], expired, NOW))
     assert agents["kubelet"]["health"] == "unhealthy"
     assert agents["kubelet"]["evidence"] == [
-        "node Ready condition Unknown: the kubelet stopped posting status",
+        "not reporting since 23:55:00 UTC",
         "node lease expired: last renewed 23:55:00 UTC, duration 40s",
+        "node Ready: the kubelet reports the node healthy",
     ]
-    # containers were last seen running, but that report is as stale as the kubelet
     assert agents["container-runtime"]["health"] == "unknown"
     assert agents["container-runtime"]["evidence"] == [
+        "the kubelet is not reporting since 23:55:00 UTC: the runtime cannot be observed",
         "runtime containerd 2.1.4",
-        "node status Unknown: the runtime cannot be observed",
     ]
-    n2 = node("w1", ready="False", cp=False)
-    agents = by_name(node_agents(n2, [], lease("w1", "kube-node-lease", "w1", NOW - 50, 40), NOW))
+    assert agents["kube-proxy"]["health"] == "unknown"
+    assert agents["kube-proxy"]["evidence"] == [
+        "the kubelet is not reporting since 23:55:00 UTC: status unknown",
+        "last reported: pod kube-system/kube-proxy-1x9z Running, 1/1 ready, 0 restarts",
+    ]
+    assert agents["kindnet"]["health"] == "unknown"
+    assert agents["kindnet"]["evidence"][0] == "the kubelet is not reporting since 23:55:00 UTC: status unknown"
+
+
+def test_a_crashing_agent_on_a_silent_node_is_unknown_too_its_last_report_kept() -> None:
+    cni = ds_pod("calico-node", state="waiting", reason="CrashLoopBackOff", ready=False, restarts=4)
+    agents = by_name(node_agents(node("w1", ready="Unknown", cp=False), [cni], None, NOW))
+    assert agents["calico-node"]["health"] == "unknown"
+    assert agents["calico-node"]["evidence"] == [
+        "the kubelet is not reporting (no lease renewal seen): status unknown",
+        "last reported: pod kube-system/calico-node-w1 CrashLoopBackOff, 0/1 ready, 4 restarts",
+    ]
+    assert agents["kubelet"]["evidence"][:2] == [
+        "not reporting (no lease renewal seen)",
+        "node Ready condition Unknown: the kubelet stopped posting status",
+    ]
+
+
+def test_a_reporting_node_that_is_not_ready_has_a_degraded_kubelet_and_runtime() -> None:
+    n = node("w1", ready="False", cp=False)
+    agents = by_name(node_agents(n, [], lease("w1", "kube-node-lease", "w1", NOW - 10, 40), NOW))
     assert agents["kubelet"]["health"] == "degraded"
-    assert agents["kubelet"]["evidence"][1] == "node lease overdue: last renewed 23:59:10 UTC, duration 40s"
+    assert agents["kubelet"]["evidence"][0] == "node NotReady: the kubelet is reporting, but the node is not ready"
     assert agents["container-runtime"]["health"] == "degraded"
     assert agents["container-runtime"]["evidence"][0] == "node NotReady: the runtime may be down"
 

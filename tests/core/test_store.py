@@ -129,6 +129,32 @@ def test_a_lease_that_ages_without_any_event_changes_the_kubelet_health() -> Non
     assert store.take_delta() is None
 
 
+def test_a_node_whose_lease_stops_being_renewed_is_not_reporting_since_its_last_renewal() -> None:
+    cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    worker = next(n["name"] for n in store.snapshot()["nodes"] if not n["controlPlane"])
+    events = cluster.set_node_ready(worker, False, reachable=False)  # the kubelet stops reporting at all
+    renewed = store._leases[("kube-node-lease", worker)]["renewTime"]
+    for event in events + cluster.advance(45):  # past the lease's 40 s, before the controller's grace ends
+        store.apply(event, cluster.clock.now())
+    store.take_delta()
+    node = store.node(worker)
+    assert node is not None and node["ready"] == "True", "nothing but the lease tells yet"
+    assert (node["reporting"], node["lastReportedAt"]) == (False, renewed)
+    others = [n for n in store.snapshot()["nodes"] if n["name"] != worker]
+    assert all(n["reporting"] and n["lastReportedAt"] is None for n in others)
+
+
+def test_a_renewed_lease_changes_no_node_view() -> None:
+    cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    store.take_delta()
+    for event in cluster.advance(30):  # the kubelets renew their leases: nothing anybody sees changes
+        store.apply(event, cluster.clock.now())
+    delta = store.take_delta()
+    assert delta is None or not delta["nodes"]["upsert"]
+
+
 def state_bytes(store: ClusterStore, first_fields: bytes = b"") -> bytes:
     return store.state_json_parts(first_fields).join()
 
