@@ -1,7 +1,11 @@
 """The snapshot file: one moment of one cluster as JSON, written in a stable order and checked on the way in.
 
-A document is ``{"schema": "clusterviz.snapshot/v1", "cluster", "at", "exportedAt", "state": ClusterState}``
-(JSON Schema: ``clusterviz/schema/snapshot-v1.schema.json``). Keys are sorted, nodes come by name, pods by
+A document is ``{"schema": "clusterviz.snapshot/v2", "cluster", "at", "exportedAt", "state": ClusterState}``
+whose pods are whole :class:`~clusterviz.wire.PodView` objects: containers (image, state, reason, exit code,
+restarts, last termination, init or not) and volumes, what an incident review asks first (JSON Schema:
+``clusterviz/schema/snapshot-v2.schema.json``). Version 1 (``snapshot-v1.schema.json``) held pod summaries
+only; it is still read, and still written for a stored moment recorded before containers were (a v2 file with
+no containers would claim the pods had none). Keys are sorted, nodes come by name, pods by
 namespace/name, the control plane by name/node, one value per line: two exports diff cleanly with ``diff``.
 Reading refuses, with a :class:`SnapshotError` that says why, anything that is not such a document: invalid or
 truncated JSON or gzip, another schema version, files over the size limit, duplicate names, wrong types.
@@ -20,7 +24,9 @@ import orjson
 from clusterviz.history import pod_key
 from clusterviz.wire import ClusterState
 
-SCHEMA = "clusterviz.snapshot/v1"
+SCHEMA_V1 = "clusterviz.snapshot/v1"
+SCHEMA = "clusterviz.snapshot/v2"
+READS = (SCHEMA, SCHEMA_V1)
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
@@ -46,16 +52,27 @@ def _process_key(p: Mapping[str, Any]) -> tuple[str, str]:
     return (str(p.get("name", "")), str(p.get("node") or ""))
 
 
+def _has_containers(pods: list[Any]) -> bool:
+    return all("containers" in p and "volumes" in p for p in pods)
+
+
+def _v1_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in pod.items() if k in POD_FIELDS or k == "usage"}
+
+
 def document(state: ClusterState, *, at: float | None = None, exported_at: float) -> Snapshot:
-    """The export document of a state, in the stable order (the state itself is not modified)."""
+    """The export document of a state, in the stable order (the state itself is not modified): version 2 when
+    every pod has its containers and volumes, else version 1 with the pod summaries."""
+    v2 = _has_containers(state["pods"])
+    pods = sorted(state["pods"], key=pod_key)
     ordered: ClusterState = {
-        **state,
+        **{k: v for k, v in state.items() if k in STATE_FIELDS},  # type: ignore[typeddict-item]
         "controlPlane": sorted(state["controlPlane"], key=_process_key),
         "nodes": sorted(state["nodes"], key=lambda n: n["name"]),
-        "pods": sorted(state["pods"], key=pod_key),
+        "pods": pods if v2 else [_v1_pod(p) for p in pods],
     }
     return {
-        "schema": SCHEMA,
+        "schema": SCHEMA if v2 else SCHEMA_V1,
         "cluster": state["cluster"],
         "at": state["at"] if at is None else at,
         "exportedAt": exported_at,
@@ -111,8 +128,8 @@ def validate(doc: Any) -> Snapshot:
     version = doc.get("schema")
     _expect(version is not None, 'the file is not a clusterviz snapshot (no "schema" field)')
     _expect(
-        version == SCHEMA,
-        f"unsupported snapshot schema {str(version)[:80]!r}: this version reads {SCHEMA!r}",
+        version in READS,
+        f"unsupported snapshot schema {str(version)[:80]!r}: this version reads {' and '.join(map(repr, READS))}",
     )
     _fields(doc, TOP_FIELDS, "the document")
     _expect(bool(CLUSTER_NAME.match(doc["cluster"])), f"cluster name {doc['cluster'][:80]!r} is not a valid name")
@@ -123,7 +140,7 @@ def validate(doc: Any) -> Snapshot:
     for i, process in enumerate(state["controlPlane"]):
         _fields(process, PROCESS_FIELDS, f"state.controlPlane[{i}]")
     _check_nodes(state["nodes"])
-    _check_pods(state["pods"])
+    _check_pods(state["pods"], version == SCHEMA)
     return doc  # type: ignore[no-any-return]
 
 
@@ -147,12 +164,29 @@ def _check_usage(obj: dict[str, Any], where: str) -> None:
         _fields(usage, USAGE_FIELDS, f"{where}.usage")
 
 
-def _check_pods(pods: list[Any]) -> None:
+def _check_containers(pod: dict[str, Any], where: str) -> None:
+    """Version 2: every pod's containers and volumes (the revision may be absent, or null)."""
+    _fields(pod, POD_V2_FIELDS, where)
+    if "revision" in pod:
+        _fields(pod, REVISION_FIELD, where)
+    for j, container in enumerate(pod["containers"]):
+        _fields(container, CONTAINER_FIELDS, f"{where}.containers[{j}]")
+        if container["state"] not in CONTAINER_STATES:
+            raise SnapshotError(f"{where}.containers[{j}].state {str(container['state'])[:40]!r} is unknown")
+        if container["lastState"] is not None:
+            _fields(container["lastState"], LAST_STATE_FIELDS, f"{where}.containers[{j}].lastState")
+    for j, volume in enumerate(pod["volumes"]):
+        _fields(volume, VOLUME_FIELDS, f"{where}.volumes[{j}]")
+
+
+def _check_pods(pods: list[Any], v2: bool) -> None:
     names: set[tuple[str, str]] = set()
     uids: set[str] = set()
     for i, pod in enumerate(pods):
         where = f"state.pods[{i}]"
         _fields(pod, POD_FIELDS, where)
+        if v2:
+            _check_containers(pod, where)
         _fields(pod["requests"], RESOURCE_FIELDS, f"{where}.requests")
         _check_usage(pod, where)
         if pod["owner"] is not None:
@@ -250,6 +284,27 @@ POD_FIELDS: dict[str, tuple[type, ...]] = {
     "message": _STR,
     "createdAt": _NUM,
 }
+POD_V2_FIELDS: dict[str, tuple[type, ...]] = {"containers": (list,), "volumes": (list,)}
+REVISION_FIELD: dict[str, tuple[type, ...]] = {"revision": (int, type(None))}
+CONTAINER_STATES = frozenset({"running", "waiting", "terminated", "unknown"})
+CONTAINER_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _STR,
+    "image": _STR,
+    "ready": (bool,),
+    "state": _STR,
+    "reason": _STR,
+    "restarts": (int,),
+    "init": (bool,),
+    "exitCode": (int, type(None)),
+    "startedAt": (int, float, type(None)),
+    "lastState": (dict, type(None)),
+}
+LAST_STATE_FIELDS: dict[str, tuple[type, ...]] = {
+    "reason": _STR,
+    "exitCode": (int,),
+    "finishedAt": (int, float, type(None)),
+}
+VOLUME_FIELDS: dict[str, tuple[type, ...]] = {"name": _STR, "kind": _STR}
 _TYPE_NAMES = {
     int: "an integer",
     float: "a number",

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
-from clusterviz.wire import ClusterState, Delta, NodeView, PodSummary, Process
+from clusterviz.wire import ChangeEvent, ChangeKind, ClusterState, Delta, NodeView, ObjectRef, PodSummary, Process
 
 STATUS_CLASSES = ("running", "pending", "succeeded", "failed", "terminating", "unknown")
 FAILING = re.compile(r"BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed")
@@ -213,15 +213,10 @@ def diff_size(d: Diff) -> int:
 
 # -- tracking: timeline events and chart samples ---------------------------------------------------------------
 
-EventKind = Literal["pod-failed", "node-not-ready", "node-ready", "node-added", "node-removed", "scaled"]
-
-
-class TimelineEvent(TypedDict):
-    at: float
-    seq: int
-    kind: EventKind
-    subject: str
-    text: str
+EventKind = ChangeKind
+TimelineEvent = ChangeEvent
+Args = dict[str, str | int | None]
+Owner = tuple[str, str, str]  # namespace, kind, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +225,12 @@ class _Pod:
     status: str
     status_class: str
     node: str | None
-    owner: tuple[str, str, str] | None  # namespace, kind, name
+    owner: Owner | None
     restarts: int
+    revision: int | None
+    images: tuple[str, ...] | None  # the app containers' images; None when the pod came without containers
+    message: str
+    detail: str  # why its first failing container failed ("app: OOMKilled, exit code 137"); "" when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +244,38 @@ class _Node:
     used_memory: int | None
 
 
-def _slim_pod(pod: PodSummary) -> _Pod:
+def _images(pod: Mapping[str, Any]) -> tuple[str, ...] | None:
+    containers = pod.get("containers")
+    if containers is None:
+        return None
+    return tuple(c["image"] for c in containers if not c["init"])
+
+
+def _failure_detail(pod: Mapping[str, Any]) -> str:
+    for c in pod.get("containers") or ():
+        if c["state"] == "terminated" and c["exitCode"]:
+            return f"{c['name']}: {c['reason']}, exit code {c['exitCode']}"
+        last = c["lastState"]
+        if c["state"] == "waiting" and last is not None and last["exitCode"]:
+            return f"{c['name']}: {c['reason']}, last exit {last['reason']} (code {last['exitCode']})"
+    return ""
+
+
+def _slim_pod(pod: Mapping[str, Any]) -> _Pod:
     owner = pod["owner"]
     owner_key = (pod["namespace"], owner["kind"], owner["name"]) if owner else None
-    return _Pod(pod_key(pod), pod["status"], pod["statusClass"], pod["node"], owner_key, pod["restarts"])
+    return _Pod(
+        pod_key(pod),
+        pod["status"],
+        pod["statusClass"],
+        pod["node"],
+        owner_key,
+        pod["restarts"],
+        pod.get("revision"),
+        _images(pod),
+        pod["message"] if pod["node"] is None else "",
+        _failure_detail(pod) if pod["statusClass"] == "failed" else "",
+    )
 
 
 def _slim_node(node: NodeView) -> _Node:
@@ -287,46 +314,105 @@ class Sample(TypedDict):
     perNode: dict[str, NodeSample]
 
 
-def _counted_owner(pod: _Pod | None) -> tuple[str, str, str] | None:
+def _counted_owner(pod: _Pod | None) -> Owner | None:
     if pod is None or pod.owner is None or pod.owner[1] not in SCALABLE_OWNERS or pod.status_class == "terminating":
         return None
     return pod.owner
 
 
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """A Deployment's pods moving to a new ReplicaSet revision: how far it got."""
+
+    revision: int
+    new: int  # pods of the new revision
+    ready: int  # of them, running and ready
+    old: int  # pods of older revisions still there
+
+    @property
+    def done(self) -> bool:
+        return self.old == 0 and self.ready == self.new
+
+
+def _obj(kind: str, namespace: str, name: str) -> ObjectRef:
+    return {"kind": kind, "namespace": namespace, "name": name}  # type: ignore[typeddict-item]
+
+
+def _pod_obj(key: tuple[str, str]) -> list[ObjectRef]:
+    return [_obj("Pod", *key)]
+
+
 @dataclass
 class Tracker:
-    """A slim mirror of one cluster (a few fields per object) that turns deltas into timeline events."""
+    """A slim mirror of one cluster (a few fields per object) that turns deltas into timeline events.
+
+    The history timeline and the map's feed both come from here: one detection of what happened."""
 
     pods: dict[str, _Pod] = field(default_factory=dict)
     nodes: dict[str, _Node] = field(default_factory=dict)
-    owners: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # live pods per scalable owner
+    owners: Counter[Owner] = field(default_factory=Counter)  # live pods per scalable owner
+    revisions: dict[Owner, Counter[int]] = field(default_factory=dict)  # a Deployment's live pods by revision
+    ready: dict[Owner, Counter[int]] = field(default_factory=dict)  # of them, those running and ready
+    images: dict[tuple[Owner, int], tuple[str, ...]] = field(default_factory=dict)  # what a revision runs
+    rolling: dict[Owner, Rollout] = field(default_factory=dict)  # rollouts in progress, as last told
 
     @classmethod
     def of(cls, state: ClusterState) -> Tracker:
-        pods = {p["uid"]: _slim_pod(p) for p in state["pods"]}
-        owners = Counter(o for o in map(_counted_owner, pods.values()) if o)
-        return cls(pods, {n["name"]: _slim_node(n) for n in state["nodes"]}, owners)
+        tracker = cls()
+        for pod in state["pods"]:
+            tracker._set_pod(pod["uid"], _slim_pod(pod))
+        tracker.nodes = {n["name"]: _slim_node(n) for n in state["nodes"]}
+        for owner in list(tracker.revisions):
+            rollout = tracker.rollout_of(owner)
+            if rollout is not None and not rollout.done:
+                tracker.rolling[owner] = rollout
+        return tracker
+
+    def _count(self, pod: _Pod, sign: int) -> None:
+        owner = _counted_owner(pod)
+        if owner is None:
+            return
+        self.owners[owner] += sign
+        if owner[1] != "Deployment" or pod.revision is None:
+            return
+        self.revisions.setdefault(owner, Counter())[pod.revision] += sign
+        if pod.status_class == "running":
+            self.ready.setdefault(owner, Counter())[pod.revision] += sign
+        if sign > 0 and pod.images:
+            self.images[(owner, pod.revision)] = pod.images
 
     def _set_pod(self, uid: str, pod: _Pod | None) -> _Pod | None:
         old = self.pods.pop(uid, None)
-        if (owner := _counted_owner(old)) is not None:
-            self.owners[owner] -= 1
+        if old is not None:
+            self._count(old, -1)
         if pod is not None:
             self.pods[uid] = pod
-            if (owner := _counted_owner(pod)) is not None:
-                self.owners[owner] += 1
+            self._count(pod, 1)
         return old
+
+    def rollout_of(self, owner: Owner) -> Rollout | None:
+        """The Deployment's pods against its newest revision (None when it has no pod with a revision)."""
+        revisions = {r: n for r, n in self.revisions.get(owner, Counter()).items() if n > 0}
+        if not revisions:
+            return None
+        newest = max(revisions)
+        ready = self.ready.get(owner, Counter())[newest]
+        return Rollout(newest, revisions[newest], ready, sum(revisions.values()) - revisions[newest])
 
     def apply(self, delta: Delta) -> list[TimelineEvent]:
         """Merge a delta into the mirror and return what happened in it, collapsed when there is a lot."""
         out: list[TimelineEvent] = []
         at, seq = delta["at"], delta["seq"]
 
-        def event(kind: EventKind, subject: str, text: str) -> None:
-            out.append({"at": at, "seq": seq, "kind": kind, "subject": subject, "text": text})
+        def event(kind: EventKind, subject: str, text: str, args: Args, refs: list[ObjectRef], key: str = "") -> None:
+            item: TimelineEvent = {"at": at, "seq": seq, "kind": kind, "subject": subject, "text": text}
+            item["args"], item["refs"] = args, refs
+            if key:
+                item["key"] = key
+            out.append(item)
 
         self._nodes_events(delta, event)
-        before: dict[tuple[str, str, str], int] = {}
+        before: dict[Owner, int] = {}
 
         def remember(pod: _Pod | None) -> None:
             if pod is not None and pod.owner is not None and pod.owner[1] in SCALABLE_OWNERS:
@@ -339,32 +425,84 @@ class Tracker:
             new = _slim_pod(pod)
             remember(self.pods.get(pod["uid"]))
             remember(new)
-            old = self._set_pod(pod["uid"], new)
-            was_failing = old is not None and is_failing(old.status, old.status_class)
-            if is_failing(new.status, new.status_class) and not was_failing:  # Error → CrashLoopBackOff: one failure
-                event("pod-failed", "/".join(new.key), f"Pod {'/'.join(new.key)} is {new.status}")
+            self._pod_events(self._set_pod(pod["uid"], new), new, event)
         for owner in sorted(before):
-            if before[owner] != self.owners[owner]:
+            if not self._rollout_events(owner, event) and before[owner] != self.owners[owner]:
                 ns, kind, name = owner
-                event("scaled", f"{ns}/{name}", f"{kind} {ns}/{name}: {before[owner]} → {self.owners[owner]} pods")
+                after = self.owners[owner]
+                args: Args = {"kind": kind, "owner": f"{ns}/{name}", "before": before[owner], "after": after}
+                text = f"{kind} {ns}/{name}: {before[owner]} → {after} pods"
+                event("scaled", f"{ns}/{name}", text, args, [_obj(kind, ns, name)])
             if self.owners[owner] <= 0:
                 del self.owners[owner]
         return collapse(out)
 
+    def _pod_events(self, old: _Pod | None, new: _Pod, event: Any) -> None:
+        name = "/".join(new.key)
+        refs = _pod_obj(new.key)
+        was_failing = old is not None and is_failing(old.status, old.status_class)
+        killed = old is not None and old.status_class == "terminating"  # deleted, then stopped: not a failure
+        if is_failing(new.status, new.status_class) and not was_failing and not killed:  # Error → CrashLoop: one
+            detail = f" ({new.detail})" if new.detail else ""
+            args: Args = {"pod": name, "status": new.status, "detail": new.detail}
+            event("pod-failed", name, f"Pod {name} is {new.status}{detail}", args, refs)
+        if new.message and (old is None or old.message != new.message):
+            args = {"pod": name, "message": new.message}
+            event("unschedulable", name, f"Pod {name} cannot be scheduled: {new.message}", args, refs)
+        if old is not None and old.images is not None and new.images is not None and old.images != new.images:
+            before, after = ", ".join(old.images), ", ".join(new.images)
+            args = {"pod": name, "before": before, "after": after}
+            event("image-changed", name, f"Pod {name} changed image: {before} → {after}", args, refs)
+
+    def _rollout_events(self, owner: Owner, event: Any) -> bool:
+        """Tell a Deployment's rollout (started, progress, done); True when the owner is rolling out, so its
+        changing pod count is the rollout's progress, not scaling."""
+        if owner[1] != "Deployment":
+            return False
+        told, now = self.rolling.get(owner), self.rollout_of(owner)
+        if now is None or (told is None and now.old == 0):
+            self.rolling.pop(owner, None)
+            return told is not None
+        if told == now:
+            return True
+        ns, _, name = owner
+        image = ", ".join(self.images.get((owner, now.revision), ())) or "?"
+        args: Args = {
+            "deployment": f"{ns}/{name}", "image": image, "revision": now.revision,
+            "ready": now.ready, "new": now.new, "old": now.old,
+        }
+        subject = f"{ns}/{name}"
+        key = f"rollout:{ns}/{name}:{now.revision}"
+        refs = [_obj("Deployment", ns, name)]
+        if now.done:
+            text = f"Deployment {subject} rolled out to {image} (revision {now.revision}): {now.ready} pods ready"
+            event("rolled-out", subject, text, args, refs, key)
+            self.rolling.pop(owner, None)
+            return True
+        text = (
+            f"Rollout of Deployment {subject} to {image}, revision {now.revision}: "
+            f"{now.ready}/{now.new} new pods ready, {now.old} old left"
+        )
+        event("rollout", subject, text, args, refs, key)
+        self.rolling[owner] = now
+        return True
+
     def _nodes_events(self, delta: Delta, event: Any) -> None:
         for name in delta["nodes"]["remove"]:
             if self.nodes.pop(name, None) is not None:
-                event("node-removed", name, f"Node {name} left the cluster")
+                event("node-removed", name, f"Node {name} left the cluster", {"node": name}, [_obj("Node", "", name)])
         for node in delta["nodes"]["upsert"]:
             old, new = self.nodes.get(node["name"]), _slim_node(node)
             self.nodes[node["name"]] = new
             name = node["name"]
+            refs = [_obj("Node", "", name)]
             if old is None:
-                event("node-added", name, f"Node {name} joined the cluster")
+                event("node-added", name, f"Node {name} joined the cluster", {"node": name}, refs)
             elif old.ready == "True" and new.ready != "True":
-                event("node-not-ready", name, f"Node {name} became NotReady (Ready={new.ready})")
+                args: Args = {"node": name, "ready": new.ready}
+                event("node-not-ready", name, f"Node {name} became NotReady (Ready={new.ready})", args, refs)
             elif old.ready != "True" and new.ready == "True":
-                event("node-ready", name, f"Node {name} is Ready again")
+                event("node-ready", name, f"Node {name} is Ready again", {"node": name}, refs)
 
     def sample(self, at: float) -> Sample:
         by_class = Counter(p.status_class for p in self.pods.values())
@@ -401,7 +539,8 @@ def collapse(events: list[TimelineEvent]) -> list[TimelineEvent]:
         elif e["kind"] not in summarized:
             summarized.add(e["kind"])
             text = f"{by_kind[e['kind']]} x {e['kind']} (e.g. {e['text']})"
-            out.append({**e, "subject": f"{by_kind[e['kind']]} objects", "text": text})
+            args = {**e.get("args", {}), "count": by_kind[e["kind"]]}
+            out.append({**e, "subject": f"{by_kind[e['kind']]} objects", "text": text, "args": args})
     return out
 
 

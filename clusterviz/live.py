@@ -18,12 +18,23 @@ from typing import Protocol, TypeVar
 import orjson
 
 from clusterviz.events import RawObject, WatchEvent
+from clusterviz.history import Tracker
 from clusterviz.store import POD_FORMATS, ClusterStore, PodFormat
-from clusterviz.wire import SourceStatus
+from clusterviz.wire import Delta, SourceStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Publish = Callable[[str], Awaitable[None]]
+FEED_SIZE = 50
+"""How many of the latest changes the runtime keeps for the map's feed (every state carries them)."""
+
+
+class Publish(Protocol):
+    """Sends a message to the cluster's browsers; ``record`` is the same message for history, its pods whole
+    views with containers and volumes (the browsers' deltas carry pod summaries only)."""
+
+    def __call__(self, text: str, record: str | None = None) -> Awaitable[None]: ...
+
+
 STATE_MESSAGE_FIELDS = b'"type":"state",'
 """What turns the state into the websocket's first message: ``{"type": "state", ...ClusterState}``."""
 FIRST_LIST_WAIT = 1.0
@@ -107,6 +118,7 @@ class ClusterRuntime:
         self._started_event = threading.Event()
         self._state_cache: dict[tuple[bytes, PodFormat], tuple[tuple[int, int], bytes]] = {}
         self._started = False
+        self.tracker = Tracker()  # what changed, told in the feed: the history timeline's own detection
 
     # -- access from other threads and coroutines ----------------------------------------------------------
 
@@ -131,6 +143,8 @@ class ClusterRuntime:
         """
         if pods not in POD_FORMATS:
             raise ValueError(f"unknown pod format {pods!r}")
+        if pods == "full":
+            return self._full_state_json(first_fields)
         kind = (first_fields, pods)
         with self._lock:
             store = self.store
@@ -145,6 +159,19 @@ class ClusterRuntime:
             cache = self._state_cache = {k: v for k, v in self._state_cache.items() if v[0] == version}
             cache[kind] = (version, data)
         return data
+
+    def _full_state_json(self, first_fields: bytes) -> bytes:
+        """The state with whole pod views (for exports): not cached, serialised outside the lock."""
+        state = self.read(lambda store: store.snapshot(containers=True))
+        data = orjson.dumps(state)
+        return b"{" + first_fields + data[1:]
+
+    def history_state_json(self) -> bytes:
+        """The state as history checkpoints keep it: the table form plus every pod's containers and volumes."""
+        with self._lock:
+            self.store.refresh()
+            parts = self.store.history_state_parts()
+        return parts.join()
 
     async def astate_json(self, pods: PodFormat = "objects") -> bytes:
         return await asyncio.to_thread(self.state_json, b"", pods)
@@ -171,6 +198,7 @@ class ClusterRuntime:
                 self.store.load(first.objects, self.source.now())
                 self.store.set_source(self.source.status())
                 self.store.take_delta()  # the first list is the state, not a delta
+                self.tracker = Tracker.of(self.store.snapshot(containers=True))
                 self._started = True
             self._started_event.set()
 
@@ -183,6 +211,12 @@ class ClusterRuntime:
 
     def step(self, elapsed: float) -> str | None:
         """Poll, apply, and return the tick's delta message as JSON text, or None when nothing changed."""
+        messages = self.step_messages(elapsed)
+        return None if messages is None else messages[0]
+
+    def step_messages(self, elapsed: float) -> tuple[str, str] | None:
+        """Poll, apply, and return the tick's message for browsers and the same for history (see :class:`Publish`),
+        or None when nothing changed."""
         with self._lock:
             store = self.store
             for change in self.source.poll(elapsed):
@@ -198,14 +232,31 @@ class ClusterRuntime:
             store.now = self.source.now()
             store.set_source(self.source.status())
             delta = store.take_delta()
-        if delta is None:
-            return None
+            if delta is None:
+                return None
+            views = store.views(p["uid"] for p in delta["pods"]["upsert"])
+            record: Delta = {**delta, "pods": {**delta["pods"], "upsert": views}}  # type: ignore[typeddict-item]
+            self._tell(record)
+        if "feed" in record:
+            delta["feed"] = record["feed"]
         if len(delta["pods"]["upsert"]) > self.resync_over:
             # A list that arrived late (the first list of 150,000 pods outlasts the start), or a relist after a
             # long outage: as a delta it would be the whole state again in its larger form, for every client and
             # for history. A heartbeat ahead of the clients' seq makes each fetch the (table) state instead.
-            return orjson.dumps({"type": "heartbeat", "seq": delta["seq"], "source": delta["source"]}).decode()
-        return orjson.dumps({"type": "delta", **delta}).decode()
+            beat = orjson.dumps({"type": "heartbeat", "seq": delta["seq"], "source": delta["source"]}).decode()
+            return beat, beat
+        return orjson.dumps({"type": "delta", **delta}).decode(), orjson.dumps({"type": "delta", **record}).decode()
+
+    def _tell(self, record: Delta) -> None:
+        """The delta's changes into the feed (under the lock): the tracker's events, a rollout's progress
+        replacing its earlier entry."""
+        events = self.tracker.apply(record)
+        if not events:
+            return
+        record["feed"] = events
+        keys = {e["key"] for e in events if "key" in e}
+        kept = [e for e in self.store.feed if e.get("key") not in keys] if keys else self.store.feed
+        self.store.feed = [*kept, *events][-FEED_SIZE:]
 
     def heartbeat_message(self) -> str:
         with self._lock:
@@ -220,13 +271,14 @@ class ClusterRuntime:
             await asyncio.sleep(self.tick)
             now = time.monotonic()
             try:
-                message = await asyncio.to_thread(self.step, now - last)
+                messages = await asyncio.to_thread(self.step_messages, now - last)
             except Exception:
                 log.exception("cluster %s: tick failed", self.name)
-                message = None
+                messages = None
             last = now
-            if message is None and now - last_sent >= self.heartbeat:
-                message = self.heartbeat_message()
-            if message is not None:
-                await self.publish(message)
+            if messages is None and now - last_sent >= self.heartbeat:
+                beat = self.heartbeat_message()
+                messages = (beat, beat)
+            if messages is not None:
+                await self.publish(*messages)
                 last_sent = now

@@ -21,6 +21,7 @@ from clusterviz.quantity import bytes_of, cpu_millicores
 from clusterviz.wire import (
     ConditionStatus,
     ContainerView,
+    LastState,
     NodeView,
     OwnerView,
     PodView,
@@ -37,6 +38,8 @@ __all__ = [
     "map_pod",
     "parse_time",
     "pod_status_class",
+    "replicaset_of",
+    "revision_annotation",
 ]
 
 # ---------------------------------------------------------------------------------------------- caps
@@ -279,6 +282,10 @@ class OwnerResolver(Protocol):
         """The name of the Deployment that controls ReplicaSet ``namespace/replicaset``, if any."""
         ...
 
+    def revision_of(self, namespace: str, replicaset: str) -> int | None:
+        """The ReplicaSet's ``deployment.kubernetes.io/revision``, if it has one."""
+        ...
+
 
 StatusClass = Literal["running", "pending", "succeeded", "failed", "terminating", "unknown"]
 
@@ -373,45 +380,53 @@ def _terminated_reason(terminated: dict[str, Any], prefix: str) -> str:
     return f"{prefix}ExitCode:{_int(terminated.get('exitCode'))}"
 
 
+def _last_state(status: dict[str, Any]) -> LastState | None:
+    terminated = _dict(status.get("lastState")).get("terminated")
+    if type(terminated) is not dict:
+        return None
+    return {
+        "reason": _terminated_reason(terminated, ""),
+        "exitCode": _int(terminated.get("exitCode")),
+        "finishedAt": parse_time(terminated.get("finishedAt")),
+    }
+
+
 def _container_view(
     spec: dict[str, Any], status: dict[str, Any] | None, init: bool, pod_pending: bool
 ) -> ContainerView:
-    state: Literal["running", "waiting", "terminated", "unknown"]
-    if status is None:
-        # No status reported yet: for a pod still Pending, the container has not started.
-        return {
-            "name": _cap(spec.get("name"), MAX_NAME),
-            "image": _cap(spec.get("image"), MAX_IMAGE),
-            "ready": False,
-            "state": "waiting" if pod_pending else "unknown",
-            "reason": "",
-            "restarts": 0,
-            "init": init,
-        }
-    cstate = _dict(status.get("state"))
-    reason = ""
-    running = cstate.get("running")
-    waiting = cstate.get("waiting")
-    terminated = cstate.get("terminated")
-    if type(waiting) is dict:
-        state = "waiting"
-        reason = _cap(waiting.get("reason"), MAX_SHORT)
-    elif type(terminated) is dict:
-        state = "terminated"
-        reason = _terminated_reason(terminated, "")
-    elif type(running) is dict:
-        state = "running"
-    else:
-        state = "unknown"
-    return {
+    view: ContainerView = {
         "name": _cap(spec.get("name"), MAX_NAME),
         "image": _cap(spec.get("image"), MAX_IMAGE),
-        "ready": status.get("ready") is True,
-        "state": state,
-        "reason": reason,
-        "restarts": _int(status.get("restartCount")),
+        "ready": False,
+        "state": "waiting" if pod_pending else "unknown",  # no status yet: a Pending pod's has not started
+        "reason": "",
+        "restarts": 0,
         "init": init,
+        "exitCode": None,
+        "startedAt": None,
+        "lastState": None,
     }
+    if status is not None:
+        _container_status(view, status)
+    return view
+
+
+def _container_status(view: ContainerView, status: dict[str, Any]) -> None:
+    """What the kubelet reports of a container: its current state, when it started, how the last run ended."""
+    cstate = _dict(status.get("state"))
+    waiting, terminated, running = cstate.get("waiting"), cstate.get("terminated"), cstate.get("running")
+    view["state"] = "unknown"
+    if type(waiting) is dict:
+        view["state"], view["reason"] = "waiting", _cap(waiting.get("reason"), MAX_SHORT)
+    elif type(terminated) is dict:
+        view["state"], view["reason"] = "terminated", _terminated_reason(terminated, "")
+        view["exitCode"] = _int(terminated.get("exitCode"))
+        view["startedAt"] = parse_time(terminated.get("startedAt"))
+    elif type(running) is dict:
+        view["state"], view["startedAt"] = "running", parse_time(running.get("startedAt"))
+    view["ready"] = status.get("ready") is True
+    view["restarts"] = _int(status.get("restartCount"))
+    view["lastState"] = _last_state(status)
 
 
 def _by_name(statuses: object) -> dict[str, dict[str, Any]]:
@@ -640,6 +655,34 @@ def _owner(meta: dict[str, Any], namespace: str, node: str | None, owners: Owner
     return {"kind": kind, "name": name}
 
 
+def replicaset_of(meta: dict[str, Any]) -> str | None:
+    """The name of the ReplicaSet that controls a pod (its controller reference), if one does."""
+    for ref in _list(meta.get("ownerReferences")):
+        if type(ref) is dict and ref.get("controller") is True:
+            name = ref.get("name")
+            return name if ref.get("kind") == "ReplicaSet" and type(name) is str and name else None
+    return None
+
+
+def _revision(meta: dict[str, Any], namespace: str, owners: OwnerResolver) -> int | None:
+    replicaset = replicaset_of(meta)
+    if replicaset is None:
+        return None
+    try:
+        revision = owners.revision_of(namespace, replicaset)
+    except Exception:  # a resolver without revisions, or a failing one, must not stop the mapping
+        return None
+    return revision if type(revision) is int else None
+
+
+def revision_annotation(meta: dict[str, Any]) -> int | None:
+    """``deployment.kubernetes.io/revision`` of a ReplicaSet (read here, never copied into a view)."""
+    value = _dict(meta.get("annotations")).get("deployment.kubernetes.io/revision")
+    if type(value) is not str or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
 def _message(status: dict[str, Any], conditions: list[Any] | tuple[Any, ...]) -> str:
     message = status.get("message")
     if type(message) is str and message:
@@ -693,6 +736,7 @@ def map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             "usage": None,
             "message": "",
             "createdAt": 0.0,
+            "revision": None,
         }
 
 
@@ -747,4 +791,5 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
         "usage": None,  # not in the Pod object: metrics.k8s.io, filled by the store
         "message": _message(status, conditions),
         "createdAt": parse_time(meta.get("creationTimestamp")) or 0.0,
+        "revision": _revision(meta, namespace, owners),
     }

@@ -26,7 +26,7 @@ again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
@@ -51,6 +51,7 @@ POD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
     "usage",
     "message",
     "createdAt",
+    "revision",
 )
 INTERNED: Final[tuple[str, ...]] = (
     "namespace",
@@ -64,6 +65,8 @@ INTERNED: Final[tuple[str, ...]] = (
     "requests",
     "message",
 )
+_BEFORE_REVISION: Final = POD_TABLE_COLUMNS[:-1]
+"""The columns of tables written before pods carried their ReplicaSet's revision (history keeps such tables)."""
 _INTERNED_AT: Final = tuple(POD_TABLE_COLUMNS.index(c) for c in INTERNED)
 _USAGE_AT: Final = POD_TABLE_COLUMNS.index("usage")
 RESET_SLACK: Final = 1024
@@ -122,6 +125,7 @@ class PodTableEncoder:
                 None if usage is None else [usage["cpu"], usage["memory"]],
                 ident(pod["message"]),
                 pod["createdAt"],
+                pod["revision"],
             ]
         )
 
@@ -161,13 +165,15 @@ def decode_pod_table(table: Mapping[str, Any]) -> list[PodSummary]:
     if not isinstance(table, Mapping):
         raise PodTableError("a pod table is a JSON object")
     columns, interned = table.get("columns"), table.get("interned")
-    if list(columns or ()) != list(POD_TABLE_COLUMNS) or list(interned or ()) != list(INTERNED):
+    known = list(columns or ()) in (list(POD_TABLE_COLUMNS), list(_BEFORE_REVISION))
+    if not known or list(interned or ()) != list(INTERNED):
         raise PodTableError(f"unknown pod table columns {columns!r} / interned {interned!r}")
     values, rows = table.get("values"), table.get("rows")
     if not isinstance(values, list) or not isinstance(rows, list):
         raise PodTableError("a pod table has a values list and a rows list")
     out: list[PodSummary] = []
-    width = len(POD_TABLE_COLUMNS)
+    names = tuple(columns)  # type: ignore[arg-type]
+    width = len(names)
     for row in rows:
         if not isinstance(row, list) or len(row) != width:
             raise PodTableError(f"a pod table row has {width} cells: {row!r:.200}")
@@ -182,5 +188,45 @@ def decode_pod_table(table: Mapping[str, Any]) -> list[PodSummary]:
             if not (isinstance(usage, Sequence) and len(usage) == 2):
                 raise PodTableError(f"usage is null or [cpu, memory]: {usage!r:.200}")
             cells[_USAGE_AT] = {"cpu": usage[0], "memory": usage[1]}
-        out.append(dict(zip(POD_TABLE_COLUMNS, cells, strict=True)))  # type: ignore[arg-type]
+        pod = dict(zip(names, cells, strict=True))
+        pod.setdefault("revision", None)  # tables stored before the revision column
+        out.append(pod)  # type: ignore[arg-type]
     return out
+
+
+# -- the history form: each pod's containers and volumes beside its row ----------------------------------------
+
+DETAILS_COLUMNS: Final[tuple[str, ...]] = ("containers", "volumes")
+DETAILS_HEAD: Final = orjson.dumps({"columns": DETAILS_COLUMNS})[:-1]
+
+
+def details_table(pods: Iterable[PodView]) -> bytes:
+    """``{"columns": ["containers", "volumes"], "values": […], "rows": [[c, v], …]}`` for the pods in the order of
+    the state's rows: each pod's container list and volume list is an index into ``values``, so the pods of one
+    Deployment that run the same way share one entry (history keeps this; the map's state never carries it)."""
+    ids: dict[bytes, int] = {}
+    rows: list[bytes] = []
+    for pod in pods:
+        containers = ids.setdefault(orjson.dumps(pod["containers"]), len(ids))
+        volumes = ids.setdefault(orjson.dumps(pod["volumes"]), len(ids))
+        rows.append(b"[%d,%d]" % (containers, volumes))
+    return b"".join((DETAILS_HEAD, b',"values":[', b",".join(ids), b'],"rows":[', b",".join(rows), b"]}"))
+
+
+def merge_details(pods: list[PodSummary], table: Mapping[str, Any]) -> list[PodView]:
+    """The pods of a decoded table with their containers and volumes from :func:`details_table`'s output."""
+    if not isinstance(table, Mapping) or list(table.get("columns") or ()) != list(DETAILS_COLUMNS):
+        raise PodTableError(f"unknown pod details: {table!r:.200}")
+    values, rows = table.get("values"), table.get("rows")
+    if not isinstance(values, list) or not isinstance(rows, list) or len(rows) != len(pods):
+        raise PodTableError("pod details have a values list and one row per pod")
+    out: list[PodView] = []
+    for pod, row in zip(pods, rows, strict=True):
+        if not (isinstance(row, list) and len(row) == 2 and all(_index_in(i, values) for i in row)):
+            raise PodTableError(f"a pod details row is two value indexes: {row!r:.200}")
+        out.append({**pod, "containers": values[row[0]], "volumes": values[row[1]]})
+    return out
+
+
+def _index_in(index: object, values: list[Any]) -> bool:
+    return isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values)

@@ -11,20 +11,22 @@ from __future__ import annotations
 import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import orjson
 
 from clusterviz.events import RawObject, WatchEvent
-from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod
-from clusterviz.podtable import PodTableEncoder, table_fields
+from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod, revision_annotation
+from clusterviz.podtable import PodTableEncoder, details_table, table_fields
 from clusterviz.processes import control_plane_processes, kubelet_reporting, lease_freshness, node_agents
 from clusterviz.wire import (
     SUMMARY_FIELDS,
+    ChangeEvent,
     ClusterState,
     Delta,
     NodeView,
+    OwnerView,
     PodSummary,
     PodView,
     Process,
@@ -50,9 +52,10 @@ def summarize(pod: PodView) -> PodSummary:
     return {k: pod[k] for k in SUMMARY_FIELDS}  # type: ignore[literal-required,return-value]
 
 
-PodFormat = Literal["objects", "table"]
-POD_FORMATS: tuple[PodFormat, ...] = ("objects", "table")
-"""How a state writes its pods: ``"pods": [PodSummary, …]`` (the default) or ``"podTable"`` (see podtable)."""
+PodFormat = Literal["objects", "table", "full"]
+POD_FORMATS: tuple[PodFormat, ...] = ("objects", "table", "full")
+"""How a state writes its pods: ``"pods": [PodSummary, …]`` (the default), ``"podTable"`` (see podtable), or
+``"pods": [PodView, …]`` with containers and volumes (``"full"``, for exports; never cached)."""
 
 
 def pod_format(value: object) -> PodFormat:
@@ -129,6 +132,20 @@ def _is_agent_pod(pod: PodView) -> bool:
     return pod["namespace"] == SYSTEM_NAMESPACE or (owner is not None and owner["kind"] == "DaemonSet")
 
 
+def _controlled_by(pod: PodView, replicaset: tuple[str, str], deployment: str) -> bool:
+    """Whether a pod belongs to ``replicaset``: its owner is still the ReplicaSet, or it was resolved to the
+    Deployment and carries the ReplicaSet's pod-template-hash (a Deployment names its ReplicaSets
+    ``<deployment>-<pod-template-hash>``)."""
+    namespace, name = replicaset
+    owner = pod["owner"]
+    if owner is None or pod["namespace"] != namespace:
+        return False
+    if owner["kind"] == "ReplicaSet":
+        return owner["name"] == name
+    hashed = pod["labels"].get("pod-template-hash")
+    return owner["kind"] == "Deployment" and owner["name"] == deployment and name == f"{deployment}-{hashed}"
+
+
 def _is_control_plane_pod(pod: PodView) -> bool:
     return pod["namespace"] == SYSTEM_NAMESPACE and pod["labels"].get("tier") == "control-plane"
 
@@ -164,6 +181,7 @@ class ClusterStore:
         self._agent_pods_by_node: dict[str, set[str]] = {}
         self._requested: dict[str, Resources] = {}
         self._replicaset_owner: dict[tuple[str, str], str | None] = {}
+        self._replicaset_revision: dict[tuple[str, str], int | None] = {}
         self._leases: dict[tuple[str, str], LeaseView] = {}
         self._namespaces: set[str] = set()
         self._control_plane: list[Process] = []
@@ -172,6 +190,7 @@ class ClusterStore:
         self._pod_usage: dict[tuple[str, str], ResourceUsage] = {}  # by (namespace, name), as shown
         self.usage_available = False  # whether metrics.k8s.io answered at the last poll
         self.usage_reason = ""  # why it did not ("metrics-server not installed"); "" when never asked
+        self.feed: list[ChangeEvent] = []  # what just happened, newest last: kept by the runtime (see ClusterRuntime)
         self._marks = _Marks()
         self._pending_nodes: dict[str, NodeView] = {}  # derived node views changed since the last delta
         self._pending_cp = False
@@ -195,6 +214,9 @@ class ClusterStore:
 
     def deployment_of(self, namespace: str, replicaset: str) -> str | None:
         return self._replicaset_owner.get((namespace, replicaset))
+
+    def revision_of(self, namespace: str, replicaset: str) -> int | None:
+        return self._replicaset_revision.get((namespace, replicaset))
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -234,12 +256,26 @@ class ClusterStore:
     def counts(self) -> dict[str, int]:
         return {"nodes": len(self._nodes), "pods": len(self._pods)}
 
-    def snapshot(self) -> ClusterState:
-        """The whole model as the state endpoint returns it (flushes pending derived views first)."""
+    def snapshot(self, containers: bool = False) -> ClusterState:
+        """The whole model as the state endpoint returns it (flushes pending derived views first); with
+        ``containers`` its pods are whole views, containers and volumes included, as exports and history keep them."""
         self._refresh_derived()
         nodes = [self._nodes[n] for n in sorted(self._nodes)]
         pods = [self._pods[uid] for uid in sorted(self._pods, key=lambda uid: _pod_order_key(uid, self._pods[uid]))]
-        return {**self._head(), "nodes": nodes, "pods": [summarize(p) for p in pods]}  # type: ignore[typeddict-item]
+        shown = pods if containers else [summarize(p) for p in pods]
+        return {**self._head(), "nodes": nodes, "pods": shown}  # type: ignore[typeddict-item]
+
+    def views(self, uids: Iterable[str]) -> list[PodView]:
+        """The whole views of these pods (each must be in the model)."""
+        return [self._pods[uid] for uid in uids]
+
+    def history_state_parts(self) -> StateJson:
+        """The table form's state (see :meth:`state_json_parts`) followed by ``"podDetails"``, every pod's
+        containers and volumes in the rows' order (:func:`clusterviz.podtable.details_table`): what a
+        history checkpoint keeps. The map's own state never carries them."""
+        parts = self.state_json_parts(b"", "table")
+        details = details_table(self._pods[key[2]] for key in self._pod_order)
+        return replace(parts, tail=parts.tail[:-1] + b',"podDetails":' + details + b"}")
 
     def _head(self) -> dict[str, object]:
         """A state's fields before its nodes, in their order (the snapshot and its JSON share them)."""
@@ -250,6 +286,7 @@ class ClusterStore:
             "at": self.now,
             "source": self.source,
             "controlPlane": self._control_plane,
+            "feed": self.feed,
         }
 
     def refresh(self) -> None:
@@ -415,6 +452,7 @@ class ClusterStore:
         if "ReplicaSet" in present:
             for key in [k for k in self._replicaset_owner if k not in present["ReplicaSet"]]:
                 del self._replicaset_owner[key]
+                self._replicaset_revision.pop(key, None)
         if "Lease" in present:
             for key in [k for k in self._leases if k not in present["Lease"]]:
                 self._remove_lease(key)
@@ -499,21 +537,25 @@ class ClusterStore:
     def _on_replicaset(self, event: WatchEvent) -> None:
         if event.type == "DELETED":
             self._replicaset_owner.pop(event.key, None)
+            self._replicaset_revision.pop(event.key, None)
             return
-        refs = (event.object.get("metadata") or {}).get("ownerReferences") or []
+        meta = event.object.get("metadata") or {}
+        refs = meta.get("ownerReferences") or []
         owner = next((r.get("name") for r in refs if r.get("controller") and r.get("kind") == "Deployment"), None)
+        revision = revision_annotation(meta)
         known = event.key in self._replicaset_owner
+        changed = revision != self._replicaset_revision.get(event.key)
         self._replicaset_owner[event.key] = owner
-        if owner is not None and not known:
-            self._resolve_late_owner(event.key, owner)
+        self._replicaset_revision[event.key] = revision
+        if owner is not None and (not known or changed):  # a rollback gives an old ReplicaSet a new revision
+            self._resolve_late_owner(event.key, owner, revision)
 
-    def _resolve_late_owner(self, replicaset: tuple[str, str], deployment: str) -> None:
+    def _resolve_late_owner(self, replicaset: tuple[str, str], deployment: str, revision: int | None) -> None:
         """Watches of different kinds race: a pod may arrive before its ReplicaSet. Resolve it now."""
-        namespace, name = replicaset
-        for uid, pod in self._pods.items():
-            owner = pod["owner"]
-            if owner and owner["kind"] == "ReplicaSet" and owner["name"] == name and pod["namespace"] == namespace:
-                self._set_pod(uid, {**pod, "owner": {"kind": "Deployment", "name": deployment}}, pod)
+        owner: OwnerView = {"kind": "Deployment", "name": deployment}
+        for uid, pod in list(self._pods.items()):
+            if _controlled_by(pod, replicaset, deployment) and (pod["owner"], pod["revision"]) != (owner, revision):
+                self._set_pod(uid, {**pod, "owner": owner, "revision": revision}, pod)
                 self._marks.pods.add(uid)
                 self.revision += 1
 

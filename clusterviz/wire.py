@@ -81,6 +81,14 @@ class NodeView(TypedDict):
     lastReportedAt: NotRequired[float | None]
 
 
+class LastState(TypedDict):
+    """How a container's previous run ended (``lastState.terminated``): why it restarted, and when."""
+
+    reason: str  # e.g. Error, OOMKilled, Completed; "ExitCode:N" / "Signal:N" when the runtime gave none
+    exitCode: int
+    finishedAt: float | None  # epoch seconds: the time of the last restart, as kubectl's RESTARTS ages it
+
+
 class ContainerView(TypedDict):
     name: str
     image: str
@@ -89,6 +97,9 @@ class ContainerView(TypedDict):
     reason: str  # e.g. CrashLoopBackOff, ImagePullBackOff, Completed, OOMKilled; "" when none
     restarts: int
     init: bool
+    exitCode: int | None  # of the current run when it has terminated; None otherwise
+    startedAt: float | None  # epoch seconds the current (running or terminated) run started; None when unknown
+    lastState: LastState | None  # None until the container has restarted (or ended once before)
 
 
 class VolumeView(TypedDict):
@@ -102,7 +113,8 @@ class OwnerView(TypedDict):
 
 
 class PodSummary(TypedDict):
-    """A pod as the map needs it: everything but containers and volumes, which only the pod panel shows.
+    """A pod as the map needs it: everything but containers and volumes, which only the pod panel, history and
+    exports carry.
 
     At 150,000 pods every field costs megabytes on the wire, so the map gets this projection.
     """
@@ -124,6 +136,8 @@ class PodSummary(TypedDict):
     usage: ResourceUsage | None  # measured use (metrics.k8s.io); None when unknown
     message: str  # e.g. the scheduler's reason for an unschedulable pod; "" when none
     createdAt: float
+    revision: int | None  # its ReplicaSet's deployment.kubernetes.io/revision (tells old pods from new in a
+    #                       rollout); None when not owned through a ReplicaSet or not known yet
 
 
 class PodView(PodSummary):
@@ -157,6 +171,45 @@ class ClusterState(TypedDict):
     controlPlane: list[Process]
     nodes: list[NodeView]  # sorted by name
     pods: list[PodSummary]  # sorted by namespace, name
+    feed: NotRequired[list[ChangeEvent]]  # what just happened, newest last (the runtime's last FEED_SIZE changes)
+
+
+ChangeKind = Literal[
+    "pod-failed",
+    "node-not-ready",
+    "node-ready",
+    "node-added",
+    "node-removed",
+    "scaled",
+    "rollout",
+    "rolled-out",
+    "unschedulable",
+    "image-changed",
+]
+
+
+class ObjectRef(TypedDict):
+    """An object a change is about, for a link that selects it on the map."""
+
+    kind: Literal["Pod", "Node", "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]
+    namespace: str  # "" for a node
+    name: str
+
+
+class ChangeEvent(TypedDict):
+    """One thing that happened, as the history timeline stores it and the map's feed shows it.
+
+    ``text`` is the English sentence; ``args`` are the values it is made of (the page translates from ``kind``
+    and ``args``); ``key`` names what a later event replaces in the feed (a rollout's progress)."""
+
+    at: float
+    seq: int
+    kind: ChangeKind
+    subject: str
+    text: str
+    args: NotRequired[dict[str, str | int | None]]
+    refs: NotRequired[list[ObjectRef]]
+    key: NotRequired[str]
 
 
 class Changes(TypedDict, Generic[T]):
@@ -173,3 +226,4 @@ class Delta(TypedDict):
     nodes: Changes[NodeView]
     pods: Changes[PodSummary]
     controlPlane: NotRequired[list[Process]]  # present only when it changed
+    feed: NotRequired[list[ChangeEvent]]  # what this delta changed, when it changed something worth telling

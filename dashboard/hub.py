@@ -31,7 +31,8 @@ def group_name(cluster: str) -> str:
 
 
 Listener = Callable[[str, str], Awaitable[None]]
-"""Called with (cluster, message text) for every message a runtime publishes (e.g. the history recorder)."""
+"""Called with (cluster, message text) for every message a runtime publishes (e.g. the history recorder): the
+record form, whose pods carry their containers and volumes (see :class:`clusterviz.live.Publish`)."""
 _listeners: list[Listener] = []
 
 
@@ -44,7 +45,7 @@ def listen(listener: Listener) -> None:
 def _publisher(cluster: str) -> Publish:
     failing = False
 
-    async def publish(text: str) -> None:
+    async def publish(text: str, record: str | None = None) -> None:
         nonlocal failing
         layer = get_channel_layer()
         if layer is not None:
@@ -60,7 +61,7 @@ def _publisher(cluster: str) -> Publish:
                 failing = False
         for listener in list(_listeners):
             try:
-                await listener(cluster, text)
+                await listener(cluster, text if record is None else record)
             except Exception:
                 log.exception("cluster %s: a listener failed", cluster)
 

@@ -10,7 +10,7 @@
   'use strict';
 
   const COLUMNS = 'uid,name,namespace,node,phase,status,statusClass,readyContainers,totalContainers,restarts,' +
-    'owner,qosClass,labels,requests,usage,message,createdAt';
+    'owner,qosClass,labels,requests,usage,message,createdAt,revision';
   const INTERNED = 'namespace,node,phase,status,statusClass,owner,qosClass,labels,requests,message';
 
   function podsOf(st) {
@@ -27,6 +27,7 @@
         statusClass: V[r[6]], readyContainers: r[7], totalContainers: r[8], restarts: r[9], owner: V[r[10]],
         qosClass: V[r[11]], labels: V[r[12]], requests: V[r[13]],
         usage: u === null ? null : { cpu: u[0], memory: u[1] }, message: V[r[15]], createdAt: r[16],
+        revision: r[17],
       };
     }
     return out;

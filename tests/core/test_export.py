@@ -14,36 +14,76 @@ import pytest
 
 from clusterviz import export
 from clusterviz.export import SnapshotError
-from clusterviz.wire import ClusterState, NodeView, PodSummary, Process, Resources, SourceStatus
-from tests.core.test_history import record
+from clusterviz.wire import (
+    ClusterState,
+    ContainerView,
+    LastState,
+    NodeView,
+    PodView,
+    Process,
+    Resources,
+    SourceStatus,
+    VolumeView,
+)
+from tests.core.test_history import Recording, record
 
-SCHEMA_FILE = Path(export.__file__).parent / "schema" / "snapshot-v1.schema.json"
-SCHEMA = json.loads(SCHEMA_FILE.read_text())
+SCHEMA_DIR = Path(export.__file__).parent / "schema"
+SCHEMA = json.loads((SCHEMA_DIR / "snapshot-v2.schema.json").read_text())
+SCHEMA_V1 = json.loads((SCHEMA_DIR / "snapshot-v1.schema.json").read_text())
 EXPORTED_AT = 1_700_000_500.0
 
 
 @pytest.fixture(scope="module")
-def state() -> ClusterState:
+def recording() -> Recording:
+    """Four replicas, one of them crash-looping (its container has a last state and an exit code)."""
     rec = record(seed=4)
     rec.run(15, lambda c: c.scale("default", "users-deployment", 4))
-    return rec.state()
+    rec.run(40, lambda c: c.crash_loop("default", c.pods_of("default", "users-deployment-")[0]))
+    return rec
 
 
-def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["properties"]["schema"]["const"] == export.SCHEMA
+@pytest.fixture(scope="module")
+def state(recording: Recording) -> ClusterState:
+    """The whole state, each pod with its containers and volumes, as exports take it."""
+    full: ClusterState = orjson.loads(recording.runtime.state_json(b"", "full"))
+    return full
 
 
-def test_an_export_validates_against_the_schema(state: ClusterState) -> None:
+@pytest.fixture(scope="module")
+def summaries(recording: Recording) -> ClusterState:
+    """The map's state: pod summaries only (what history recorded before containers were kept)."""
+    return recording.state()
+
+
+@pytest.mark.parametrize("schema", [SCHEMA, SCHEMA_V1], ids=["v2", "v1"])
+def test_the_schemas_are_valid_draft_2020_12_schemas(schema: dict[str, Any]) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["schema"]["const"] in export.READS
+
+
+def test_an_export_is_version_2_and_validates_against_its_schema(state: ClusterState) -> None:
     data = export.dumps(export.document(state, exported_at=EXPORTED_AT))
-    jsonschema.Draft202012Validator(SCHEMA).validate(orjson.loads(data))
+    doc = orjson.loads(data)
+    assert doc["schema"] == "clusterviz.snapshot/v2"
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+
+
+def test_a_state_without_containers_is_exported_as_version_1(summaries: ClusterState) -> None:
+    """A moment recorded before containers were kept: a v2 file would claim its pods had none."""
+    doc = orjson.loads(export.dumps(export.document(summaries, exported_at=EXPORTED_AT)))
+    assert doc["schema"] == "clusterviz.snapshot/v1"
+    assert all("containers" not in p and "revision" not in p for p in doc["state"]["pods"])
+    jsonschema.Draft202012Validator(SCHEMA_V1).validate(doc)
 
 
 @pytest.mark.parametrize(
     ("definition", "typed", "spec"),
     [
         ("node", NodeView, export.NODE_FIELDS),
-        ("pod", PodSummary, export.POD_FIELDS),
+        ("pod", PodView, {**export.POD_FIELDS, **export.POD_V2_FIELDS}),
+        ("container", ContainerView, export.CONTAINER_FIELDS),
+        ("lastState", LastState, export.LAST_STATE_FIELDS),
+        ("volume", VolumeView, export.VOLUME_FIELDS),
         ("process", Process, export.PROCESS_FIELDS),
         ("source", SourceStatus, export.SOURCE_FIELDS),
         ("resources", Resources, export.RESOURCE_FIELDS),
@@ -53,11 +93,88 @@ def test_an_export_validates_against_the_schema(state: ClusterState) -> None:
 def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: dict[str, Any]) -> None:
     """The JSON Schema, the importer's checks and clusterviz.wire must not drift apart."""
     required = set(SCHEMA["$defs"][definition]["required"])
-    optional = {"leader"}  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
+    optional = {"leader", "feed"}  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
     optional |= {"usage"}  # required in wire.py, optional in files: snapshots from before it lack it
     optional |= {"reporting", "lastReportedAt", "server", "context"}  # NotRequired: older snapshots lack them
+    optional |= {"revision"} if definition == "pod" else set()  # the same
     assert required == set(spec) == set(typed.__annotations__) - optional
-    assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__)
+    assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__) - {"feed"}
+
+
+def test_version_1_is_version_2_without_containers_volumes_and_revision() -> None:
+    assert set(SCHEMA["$defs"]) - set(SCHEMA_V1["$defs"]) == {"container", "lastState", "volume"}
+    pod, pod_v1 = SCHEMA["$defs"]["pod"], SCHEMA_V1["$defs"]["pod"]
+    assert set(pod["properties"]) - set(pod_v1["properties"]) == {"containers", "volumes", "revision"}
+    assert set(pod_v1["required"]) == set(export.POD_FIELDS)
+
+
+def test_a_version_2_round_trip_keeps_every_container_field(state: ClusterState) -> None:
+    data = export.dumps(export.document(state, exported_at=EXPORTED_AT))
+    back = export.parse(export.compress(data))
+    pods = {p["uid"]: p for p in back["state"]["pods"]}
+    assert [pods[p["uid"]]["containers"] for p in state["pods"]] == [p["containers"] for p in state["pods"]]
+    assert [pods[p["uid"]]["volumes"] for p in state["pods"]] == [p["volumes"] for p in state["pods"]]
+    containers = [c for p in back["state"]["pods"] for c in p["containers"]]
+    assert {c["state"] for c in containers} >= {"running", "waiting", "terminated"}
+    assert any(c["init"] for c in containers) and any(not c["init"] for c in containers)
+    restarted = [c for c in containers if c["lastState"] is not None and not c["init"]]
+    assert restarted and all(c["restarts"] > 0 and c["lastState"]["finishedAt"] for c in restarted)
+    assert any(c["lastState"]["exitCode"] == 1 and c["lastState"]["reason"] == "Error" for c in restarted)
+    assert any(c["exitCode"] == 0 and c["reason"] == "Completed" for c in containers)
+    assert all(c["image"] for c in containers)
+    assert any(c["startedAt"] for c in containers)
+    assert any(p["revision"] == 1 for p in back["state"]["pods"])
+
+
+def test_a_version_1_document_still_imports() -> None:
+    """A file the previous version wrote (tests/core/data: exported by clusterviz before schema v2)."""
+    data = (Path(__file__).parent / "data" / "snapshot-v1.json.gz").read_bytes()
+    doc = export.parse(data)
+    assert doc["schema"] == "clusterviz.snapshot/v1"
+    assert len(doc["state"]["pods"]) == 19 and "containers" not in doc["state"]["pods"][0]
+    jsonschema.Draft202012Validator(SCHEMA_V1).validate(doc)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("exitCode", "137", "state.pods[{i}].containers[0].exitCode must be an integer or null"),
+        ("image", None, "state.pods[{i}].containers[0].image must be a string"),
+        ("restarts", 1.5, "state.pods[{i}].containers[0].restarts must be an integer"),
+        ("init", 0, "state.pods[{i}].containers[0].init must be true/false"),
+        ("lastState", [], "state.pods[{i}].containers[0].lastState must be an object or null"),
+        ("state", "exploded", "state.pods[{i}].containers[0].state 'exploded' is unknown"),
+    ],
+)
+def test_a_wrong_type_in_a_container_is_refused_with_its_path(
+    state: ClusterState, where: str, value: Any, message: str
+) -> None:
+    doc = good(state)
+    i = next(i for i, p in enumerate(doc["state"]["pods"]) if p["containers"])
+    doc["state"]["pods"][i]["containers"][0][where] = value
+    assert refused(orjson.dumps(doc)) == message.format(i=i)
+    with pytest.raises(jsonschema.ValidationError) as info:
+        jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+    assert list(info.value.absolute_path)[:5] == ["state", "pods", i, "containers", 0]
+
+
+def test_a_wrong_last_state_or_volume_is_refused_with_its_path(state: ClusterState) -> None:
+    doc = good(state)
+    i, j = next(
+        (i, j)
+        for i, p in enumerate(doc["state"]["pods"])
+        for j, c in enumerate(p["containers"])
+        if c["lastState"] is not None
+    )
+    doc["state"]["pods"][i]["containers"][j]["lastState"]["finishedAt"] = "yesterday"
+    where = f"state.pods[{i}].containers[{j}].lastState.finishedAt"
+    assert refused(orjson.dumps(doc)) == f"{where} must be an integer or a number or null"
+    doc = good(state)
+    doc["state"]["pods"][0]["volumes"] = [{"name": "data"}]
+    assert refused(orjson.dumps(doc)) == "state.pods[0].volumes[0] has no field 'kind'"
+    doc = good(state)
+    del doc["state"]["pods"][0]["containers"]
+    assert refused(orjson.dumps(doc)) == "state.pods[0] has no field 'containers'"
 
 
 def test_the_order_is_stable_and_line_based(state: ClusterState) -> None:
@@ -144,7 +261,7 @@ def test_a_gzip_bomb_is_stopped_at_the_limit() -> None:
 @pytest.mark.parametrize(
     ("version", "message"),
     [
-        ("clusterviz.snapshot/v2", "unsupported snapshot schema 'clusterviz.snapshot/v2'"),
+        ("clusterviz.snapshot/v3", "unsupported snapshot schema 'clusterviz.snapshot/v3'"),
         (None, 'no "schema" field'),
     ],
 )

@@ -30,7 +30,7 @@ from clusterviz.sources import FakeSource
 from clusterviz.wire import ClusterState, Delta
 
 
-async def _drop(text: str) -> None:
+async def _drop(text: str, record: str | None = None) -> None:
     return None
 
 
