@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict
 
-from clusterviz.wire import ChangeEvent, ChangeKind, ClusterState, Delta, NodeView, ObjectRef, PodSummary, Process
+from clusterviz.wire import (
+    SUMMARY_FIELDS,
+    ChangeEvent,
+    ChangeKind,
+    ClusterState,
+    Delta,
+    NodeView,
+    ObjectRef,
+    PodSummary,
+    Process,
+)
 
 STATUS_CLASSES = ("running", "pending", "succeeded", "failed", "terminating", "unknown")
 FAILING = re.compile(r"BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed")
@@ -35,6 +45,20 @@ def sort_state(state: ClusterState) -> ClusterState:
         "nodes": sorted(state["nodes"], key=lambda n: n["name"]),
         "pods": sorted(state["pods"], key=pod_key),
     }
+
+
+def for_the_map(pods: Iterable[Mapping[str, Any]]) -> list[PodSummary]:
+    """Pods as the map draws them: history keeps containers and volumes, the map's states never carry them."""
+    return [{k: p[k] for k in SUMMARY_FIELDS if k in p} for p in pods]  # type: ignore[misc]
+
+
+def map_state(state: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored state as the replaying map loads it (see :func:`for_the_map`)."""
+    return {**state, "pods": for_the_map(state["pods"])}
+
+
+def map_delta(delta: Delta) -> Delta:
+    return {**delta, "pods": {**delta["pods"], "upsert": for_the_map(delta["pods"]["upsert"])}}
 
 
 # -- rebuilding ------------------------------------------------------------------------------------------------

@@ -230,3 +230,12 @@ def merge_details(pods: list[PodSummary], table: Mapping[str, Any]) -> list[PodV
 
 def _index_in(index: object, values: list[Any]) -> bool:
     return isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values)
+
+
+def unpack_pods(state: dict[str, Any]) -> None:
+    """Turn a state's ``podTable`` (and ``podDetails``, when history stored them) into ``pods`` objects, in place;
+    a state whose pods are objects already is left as it is."""
+    table, details = state.pop("podTable", None), state.pop("podDetails", None)
+    if table is not None:
+        pods = decode_pod_table(table)
+        state["pods"] = pods if details is None else merge_details(pods, details)

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from clusterviz.history import Sample, TimelineEvent, Tracker
-from clusterviz.podtable import decode_pod_table
+from clusterviz.podtable import unpack_pods
 from clusterviz.wire import ClusterState, Delta
 from dashboard.history.store import HistoryConfig, HistoryStore
 
@@ -220,9 +220,7 @@ class Recorder:
         if fresh or old is None:
             if "nodes" not in state:
                 state = orjson.loads(raw)
-            table = state.pop("podTable", None)  # the mirror needs the pods as objects: only for a new stream
-            if table is not None:
-                state["pods"] = decode_pod_table(table)
+            unpack_pods(state)  # the mirror needs the pods as objects: only for a new stream
             tracker, tracker_seq = Tracker.of(cast(ClusterState, state)), state["seq"]
         else:
             tracker, tracker_seq = old.tracker, old.tracker_seq
@@ -263,7 +261,8 @@ def _runtime_state(cluster: str) -> bytes:
 
     # The table form: a third of the bytes to compress and store, and far fewer Python objects to parse at
     # 150,000 pods; it also spares the watcher the object form's cache when no client asks for that.
-    return hub_module.hub.runtime(cluster).state_json(b"", "table")
+    # Each pod's containers and volumes go beside the table (the map's state never carries them).
+    return hub_module.hub.runtime(cluster).history_state_json()
 
 
 def recorder() -> Recorder:

@@ -20,7 +20,7 @@ from django.db.models import Max, Min, Sum
 
 from clusterviz import export
 from clusterviz.history import Sample, TimelineEvent, rebuild
-from clusterviz.podtable import decode_pod_table
+from clusterviz.podtable import unpack_pods
 from clusterviz.wire import ClusterState, Delta
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot
 from dashboard.models import Sample as SampleRow
@@ -43,9 +43,7 @@ def unpack_state(blob: bytes | memoryview) -> ClusterState:
     """A checkpoint's state with its pods as objects, whether it was stored with a pod table (as the recorder
     writes them now: a third of the bytes, stored as the runtime joined them) or with objects."""
     state = unpack(blob)
-    table = state.pop("podTable", None)
-    if table is not None:
-        state["pods"] = decode_pod_table(table)
+    unpack_pods(state)  # with each pod's containers and volumes when they were stored (see podtable.details_table)
     return state
 
 

@@ -27,6 +27,8 @@ from clusterviz.history import (
     diff,
     diff_size,
     format_moment,
+    map_delta,
+    map_state,
     parse_moment,
     series,
 )
@@ -131,7 +133,7 @@ async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
     state = await in_thread(replayed_state, cluster, at)
     if state is None:
         return _error(f"no stored history of {cluster!r} at that moment", 404)
-    return _json(state)
+    return _json(map_state(state))
 
 
 @require_GET
@@ -148,7 +150,7 @@ async def api_deltas(request: HttpRequest, cluster: str) -> HttpResponse:
     deltas = await in_thread(HistoryStore().deltas_between, cluster, checkpoint, seq, to)
     if deltas is None:
         return _json({"resync": True})
-    return _json({"deltas": deltas, "to": to})
+    return _json({"deltas": [map_delta(d) for d in deltas], "to": to})
 
 
 @require_GET
@@ -190,7 +192,7 @@ async def _live_document(cluster: str) -> export.Snapshot | None:
         runtime = await _hub().running(cluster)
     except UnknownCluster:
         return None
-    state: ClusterState = orjson.loads(await runtime.astate_json())
+    state: ClusterState = orjson.loads(await runtime.astate_json("full"))  # the pods with their containers
     return export.document(state, exported_at=time.time())
 
 

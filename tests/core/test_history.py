@@ -60,6 +60,11 @@ class Recording:
         state: ClusterState = orjson.loads(self.runtime.state_json())
         return state
 
+    def full(self) -> ClusterState:
+        """The state with whole pods (containers and volumes), as exports and history keep it."""
+        state: ClusterState = orjson.loads(self.runtime.state_json(b"", "full"))
+        return state
+
 
 def record(seed: int = 3, workers: int = 3) -> Recording:
     cluster = FakeCluster(seed=seed, clock=ManualClock(start=1_700_000_000.0), workers=workers, scenario="quiet")

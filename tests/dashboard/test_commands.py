@@ -33,6 +33,26 @@ def test_export_a_moment_to_a_file(tmp_path: Path) -> None:
     assert not (tmp_path / "moment.json.part").exists()
 
 
+def test_an_export_of_a_past_moment_says_which_image_ran_on_which_node(tmp_path: Path) -> None:
+    """The first question of an incident review, answered from history: the images of that moment, not now."""
+    _, story = run_story()
+    at = sorted(story.truth)[len(story.truth) // 2]
+    out = tmp_path / "incident.json.gz"
+    call_command("export_snapshot", cluster="demo", at=str(at), output=str(out), stderr=io.StringIO())
+    doc = export.parse(out.read_bytes())
+    assert doc["schema"] == "clusterviz.snapshot/v2"
+
+    def images(state: dict) -> set[tuple[str | None, str, str]]:  # type: ignore[type-arg]
+        return {(p["node"], p["name"], c["image"]) for p in state["pods"] for c in p["containers"]}
+
+    assert images(doc["state"]) == images(story.truth[at])  # type: ignore[arg-type]
+    assert ("worker-1", "kube-proxy", "registry.k8s.io/kube-proxy") in {
+        (node, name.rsplit("-", 1)[0], image.split(":")[0]) for node, name, image in images(doc["state"])  # type: ignore[arg-type]
+    }
+    crashed = [c for p in doc["state"]["pods"] for c in p["containers"] if c["restarts"]]
+    assert crashed and all(c["lastState"] and c["lastState"]["exitCode"] for c in crashed)
+
+
 def test_export_takes_iso_and_gzips_by_suffix(tmp_path: Path) -> None:
     _, story = run_story()
     at = sorted(story.truth)[-2]

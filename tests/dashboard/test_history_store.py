@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import pytest
@@ -32,6 +32,11 @@ class Feed:
     recorder: Recorder
     truth: dict[float, ClusterState] = field(default_factory=dict)  # at → state, after every delta
     texts: list[str] = field(default_factory=list)
+    whole: bool = True  # the recorder gets the record form (pods with containers), as a server's does
+
+    def state(self) -> ClusterState:
+        state: ClusterState = orjson.loads(self.rec.runtime.state_json(b"", "full" if self.whole else "objects"))
+        return state
 
     def run(
         self, seconds: int, script: Callable[[FakeCluster], Any] | None = None, *, lose: set[int] = frozenset()
@@ -39,24 +44,34 @@ class Feed:
         if script is not None:
             self.rec.runtime.source.script(script)  # type: ignore[attr-defined]
         for _ in range(seconds):
-            text = self.rec.runtime.step(1.0)
-            if text is None:
+            messages = self.rec.runtime.step_messages(1.0)
+            if messages is None:
                 continue
+            text = messages[1] if self.whole else messages[0]
             self.texts.append(text)
             delta = orjson.loads(text)
-            self.truth[delta["at"]] = self.rec.state()
+            self.truth[delta["at"]] = self.state()
             if delta["seq"] not in lose:
                 self.recorder.handle("demo", text)
         self.recorder.flush()
 
 
-def feed(store: HistoryStore, config: HistoryConfig = CONFIG, seed: int = 3, pods: PodFormat = "objects") -> Feed:
-    """``pods``: the form of the runtime's state the recorder checkpoints (the server uses the table form;
-    checkpoints written in the object form by earlier versions must rebuild as well)."""
+Form = PodFormat | Literal["history"]
+
+
+def feed(store: HistoryStore, config: HistoryConfig = CONFIG, seed: int = 3, pods: Form = "history") -> Feed:
+    """``pods``: the form of the runtime's state the recorder checkpoints. The server uses the history form
+    (the pod table plus each pod's containers and volumes) and records deltas whose pods carry them too;
+    checkpoints written in the object or table form by earlier versions, with the map's deltas, must rebuild
+    as well."""
     rec = record(seed=seed)
-    recorder = Recorder(store, config, lambda cluster: rec.runtime.state_json(b"", pods))
+
+    def state_of(cluster: str) -> bytes:
+        return rec.runtime.history_state_json() if pods == "history" else rec.runtime.state_json(b"", pods)
+
+    recorder = Recorder(store, config, state_of)
     recorder.handle("demo", rec.runtime.heartbeat_message())  # as in a server: heartbeats come before changes
-    return Feed(rec, recorder)
+    return Feed(rec, recorder, whole=pods == "history")
 
 
 def story(f: Feed) -> None:
@@ -73,7 +88,7 @@ def assert_every_moment_rebuilds(store: HistoryStore, f: Feed) -> None:
         assert comparable(store.state_at("demo", at).state) == comparable(f.truth[at]), at
 
 
-def run_story(using: str = "default", pods: PodFormat = "objects") -> tuple[HistoryStore, Feed]:
+def run_story(using: str = "default", pods: Form = "history") -> tuple[HistoryStore, Feed]:
     store = HistoryStore(using)
     f = feed(store, pods=pods)
     story(f)
@@ -84,11 +99,12 @@ def run_story(using: str = "default", pods: PodFormat = "objects") -> tuple[Hist
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("pods", ["objects", "table"])
-def test_every_recorded_moment_rebuilds_exactly_across_checkpoints(pods: PodFormat) -> None:
+@pytest.mark.parametrize("pods", ["history", "objects", "table"])
+def test_every_recorded_moment_rebuilds_exactly_across_checkpoints(pods: Form) -> None:
     store, f = run_story(pods=pods)
     stored = [unpack(cp.blob) for cp in Checkpoint.objects.all()]
-    assert all(("podTable" in state) == (pods == "table") for state in stored), "checkpoints keep the form given"
+    assert all(("podTable" in state) == (pods != "objects") for state in stored), "checkpoints keep the form given"
+    assert all(("podDetails" in state) == (pods == "history") for state in stored)
     assert Checkpoint.objects.count() >= 4  # 140 s of cluster time, a checkpoint every 30 s
     assert ChangeBlock.objects.count() >= 4
     assert_every_moment_rebuilds(store, f)
@@ -108,8 +124,8 @@ def test_checkpoints_segment_the_stream_consecutively() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("pods", ["objects", "table"])
-def test_a_lost_message_starts_a_new_segment_and_loses_no_moment(pods: PodFormat) -> None:
+@pytest.mark.parametrize("pods", ["history", "objects", "table"])
+def test_a_lost_message_starts_a_new_segment_and_loses_no_moment(pods: Form) -> None:
     store = HistoryStore()
     f = feed(store, pods=pods)
     f.run(20, lambda c: c.scale("default", "users-deployment", 5))
@@ -149,7 +165,7 @@ def test_a_change_too_big_for_a_delta_is_recorded_as_a_checkpoint(monkeypatch: p
     f.recorder.flush()  # no delta after the heartbeat yet: it alone must have started the new segment
     assert Checkpoint.objects.count() > before
     assert Checkpoint.objects.filter(seq__gte=heartbeat["seq"]).exists()
-    truth = f.rec.state()
+    truth = f.state()
     assert comparable(store.state_at("demo", truth["at"]).state) == comparable(truth)
 
 
@@ -159,7 +175,7 @@ def test_a_restarted_runtime_starts_a_new_segment() -> None:
     f = feed(store)
     f.run(20, lambda c: c.scale("default", "users-deployment", 4))
     again = record(seed=9)  # a new runtime: its seq starts over
-    f.recorder.state_of = lambda cluster: again.runtime.state_json()
+    f.recorder.state_of = lambda cluster: again.runtime.history_state_json()
     f.rec = again
     f.run(20, lambda c: c.scale("default", "users-deployment", 3))
     latest = Checkpoint.objects.order_by("-id").first()
@@ -283,7 +299,7 @@ def snapshot_bytes(state: ClusterState) -> bytes:
 
 @pytest.mark.django_db
 def test_an_import_becomes_a_replay_cluster() -> None:
-    state = record(seed=5).state()
+    state = record(seed=5).full()
     row = HistoryStore().import_snapshot(snapshot_bytes(state), name=None, filename="x.json", max_bytes=10**8)
     assert row.name.startswith("demo-") and row.pods == len(state["pods"])
     found = HistoryStore().imported(row.name)
@@ -295,13 +311,13 @@ def test_an_import_becomes_a_replay_cluster() -> None:
     ("mutate", "error", "message"),
     [
         (lambda data: data[:-200], SnapshotError, "truncated"),
-        (lambda data: data.replace(b"clusterviz.snapshot/v1", b"clusterviz.snapshot/v9"), SnapshotError, "v9"),
+        (lambda data: data.replace(b"clusterviz.snapshot/v2", b"clusterviz.snapshot/v9"), SnapshotError, "v9"),
         (lambda data: b"garbage", SnapshotError, "not valid JSON"),
     ],
 )
 def test_bad_imports_change_nothing(mutate: Callable[[bytes], bytes], error: type[Exception], message: str) -> None:
     store = HistoryStore()
-    state = record(seed=5).state()
+    state = record(seed=5).full()
     store.import_snapshot(snapshot_bytes(state), name="kept", filename="x.json", max_bytes=10**8)
     before = list(ImportedSnapshot.objects.values_list("name", "size"))
     with pytest.raises(error, match=message):
@@ -312,7 +328,7 @@ def test_bad_imports_change_nothing(mutate: Callable[[bytes], bytes], error: typ
 @pytest.mark.django_db
 def test_an_import_never_replaces_a_name_in_use() -> None:
     store = HistoryStore()
-    state = record(seed=5).state()
+    state = record(seed=5).full()
     store.import_snapshot(snapshot_bytes(state), name="incident", filename="x.json", max_bytes=10**8)
     kept = ImportedSnapshot.objects.get(name="incident").blob
     with pytest.raises(ImportRefused, match="already called 'incident'"):

@@ -19,6 +19,7 @@ from django.test import AsyncClient, Client
 from django.urls import include, path
 
 from clusterviz import export
+from clusterviz.history import for_the_map, map_state
 from dashboard.hub import Hub
 from dashboard.models import ImportedSnapshot, TimelineEvent
 from tests.core.test_history import comparable, record
@@ -26,7 +27,7 @@ from tests.dashboard.test_history_store import Feed, run_story, snapshot_bytes
 
 urlpatterns = [path("", include("dashboard.urls")), path("", include("dashboard.history.urls"))]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
-SCHEMA = json.loads((Path(export.__file__).parent / "schema" / "snapshot-v1.schema.json").read_text())
+SCHEMA = json.loads((Path(export.__file__).parent / "schema" / "snapshot-v2.schema.json").read_text())
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def get_json(client: Client, url: str, status: int = 200) -> Any:
 def test_history_state_is_the_rebuilt_moment(client: Client, story: Feed) -> None:
     for at in sorted(story.truth)[::5]:
         state = get_json(client, f"/api/v1/clusters/demo/history/state?at={at}")
-        assert comparable(state) == comparable(story.truth[at])
+        assert comparable(state) == comparable(map_state(story.truth[at]))  # the map's replay: pod summaries
         assert state["history"]["at"] == at and state["history"]["imported"] is False
 
 
@@ -195,13 +196,13 @@ def upload(client: Client, data: bytes, name: str = "", filename: str = "snap.js
 
 
 def test_upload_becomes_a_replay_cluster_on_the_map(user_client: Client) -> None:
-    state = record(seed=5).state()
+    state = record(seed=5).full()
     response = upload(user_client, export.compress(snapshot_bytes(state)), name="incident-0312", filename="s.json.gz")
     assert response.status_code == 302 and response["Location"] == "/replays/incident-0312/"
     page = user_client.get("/replays/incident-0312/").content.decode()
     assert 'data-ws-path=""' in page and 'data-state-url="/api/v1/clusters/incident-0312/history/state"' in page
     replay = get_json(user_client, "/api/v1/clusters/incident-0312/history/state")
-    assert replay["cluster"] == "incident-0312" and replay["pods"] == state["pods"]
+    assert replay["cluster"] == "incident-0312" and replay["pods"] == for_the_map(state["pods"])
     assert replay["source"]["kind"] == "replay" and "not live" in replay["source"]["reason"]
     exported = export.parse(user_client.get("/api/v1/clusters/incident-0312/export").content)
     assert exported["state"]["pods"] == state["pods"] and exported["cluster"] == "demo"
@@ -220,7 +221,7 @@ def test_upload_becomes_a_replay_cluster_on_the_map(user_client: Client) -> None
     ],
 )
 def test_bad_uploads_are_refused_and_change_nothing(user_client: Client, data: bytes, message: str) -> None:
-    upload(user_client, snapshot_bytes(record(seed=5).state()), name="kept")
+    upload(user_client, snapshot_bytes(record(seed=5).full()), name="kept")
     before = list(ImportedSnapshot.objects.values_list("name", "size"))
     response = upload(user_client, data) if data else user_client.post("/clusters/import", {})
     assert response.status_code == 400
@@ -229,7 +230,7 @@ def test_bad_uploads_are_refused_and_change_nothing(user_client: Client, data: b
 
 
 def test_a_duplicate_name_is_refused(user_client: Client) -> None:
-    data = snapshot_bytes(record(seed=5).state())
+    data = snapshot_bytes(record(seed=5).full())
     upload(user_client, data, name="twice")
     response = upload(user_client, data, name="twice")
     assert response.status_code == 400 and "already called" in response.content.decode()
@@ -239,7 +240,7 @@ def test_a_duplicate_name_is_refused(user_client: Client) -> None:
 def test_upload_needs_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(User.objects.create_user("ops2", password="x"))
-    assert upload(client, snapshot_bytes(record(seed=5).state())).status_code == 403
+    assert upload(client, snapshot_bytes(record(seed=5).full())).status_code == 403
     assert not ImportedSnapshot.objects.exists()
 
 
