@@ -18,7 +18,7 @@ from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 USERS = "[...window.clusterviz.state.pods.values()].filter(p => p.name.startsWith('users-deployment-')).length"
-SCHEMA = json.loads((Path(export.__file__).parent / "schema" / "snapshot-v1.schema.json").read_text())
+SCHEMA = json.loads((Path(export.__file__).parent / "schema" / "snapshot-v2.schema.json").read_text())
 
 
 @pytest.fixture
@@ -89,7 +89,9 @@ def test_replay_scrubs_plays_and_returns_to_live(page: Any, recording_server: Se
         page.locator("#replay-export").click()
     doc = json.loads(Path(info.value.path()).read_bytes())
     jsonschema.Draft202012Validator(SCHEMA).validate(doc)
-    assert len([p for p in doc["state"]["pods"] if p["name"].startswith("users-deployment-")]) == 2
+    users = [p for p in doc["state"]["pods"] if p["name"].startswith("users-deployment-")]
+    assert len(users) == 2
+    assert {c["image"] for p in users for c in p["containers"]} == {"my-repo/users-application"}
 
     # play at 60x: the replay reaches the scale-up
     page.select_option("#replay-speed", "60")
