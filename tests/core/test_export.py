@@ -106,6 +106,7 @@ def test_version_1_is_version_2_without_containers_volumes_and_revision() -> Non
     pod, pod_v1 = SCHEMA["$defs"]["pod"], SCHEMA_V1["$defs"]["pod"]
     assert set(pod["properties"]) - set(pod_v1["properties"]) == {"containers", "volumes", "revision"}
     assert set(pod_v1["required"]) == set(export.POD_FIELDS)
+    assert all(SCHEMA["$defs"][d] == SCHEMA_V1["$defs"][d] for d in SCHEMA_V1["$defs"] if d != "pod")
 
 
 def test_a_version_2_round_trip_keeps_every_container_field(state: ClusterState) -> None:
