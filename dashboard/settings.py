@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "dashboard",
     "dashboard.access",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it answers a locked-out login with 429
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -121,10 +123,30 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# --- logins: throttled by django-axes, passwords checked by Django's validators -------------------------------
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("CLUSTERVIZ_LOGIN_FAILURES", "20")
+"""Failed logins, per username and per client address, before further attempts are refused."""
+AXES_COOLOFF_TIME = envfloat("CLUSTERVIZ_LOGIN_LOCKOUT_MINUTES", "15") / 60
+"""Hours a lockout lasts (django-axes takes hours); then the counter starts again."""
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+"""Either one locks: a guesser spraying one account from many addresses, or many accounts from one address."""
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "token"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # every line through the console, runserver's access log included, has display-token secrets blanked out
+    "filters": {"redact_tokens": {"()": "dashboard.access.logs.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
 }
 
@@ -147,7 +169,12 @@ CLUSTERVIZ_CSP_REPORT_ONLY = envbool("CLUSTERVIZ_CSP_REPORT_ONLY")
 """Report Content-Security-Policy violations instead of blocking them (browser tests: Playwright polls by eval)."""
 DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = envint("CLUSTERVIZ_WS_MAX_MESSAGE_MB", "512") * 1024 * 1024
 """The websocket sends the full state as its first message: 80 MB at 150,000 pods (daphne's default cap is 1 MiB).
-Daphne applies the same cap to what clients send, which the map never does; incoming frames stay at 1 MiB."""
+Daphne would apply the same cap to what clients send; dashboard.access.daphne takes that part over (below)."""
+CLUSTERVIZ_WS_MAX_INBOUND_BYTES = envint("CLUSTERVIZ_WS_MAX_INBOUND_BYTES", "4096")
+"""Largest message (and frame) a client may send on a websocket: the pages send none, so a small cap; larger closes
+the socket (1009) before the message is buffered. Outgoing messages (the state) are not capped by it."""
+CLUSTERVIZ_ALLOWED_ORIGINS = [o for o in envstr("CLUSTERVIZ_ALLOWED_ORIGINS").split(",") if o.strip()]
+"""Websocket origins (scheme://host[:port]) allowed besides the page's own; empty: those of CSRF_TRUSTED_ORIGINS."""
 CLUSTERVIZ_WATCHER = envstr("CLUSTERVIZ_WATCHER", "inline")
 """``inline``: each web process runs its clusters' watchers (one process, the default). ``external``: web processes run
 none; ``manage.py watch_cluster`` does (one leader per cluster, elected through PostgreSQL), over Redis."""

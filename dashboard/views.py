@@ -16,6 +16,7 @@ from clusterviz.processes import EXPLANATIONS
 from clusterviz.store import pod_format
 from dashboard import metrics
 from dashboard.access.scope import EVERYTHING, Scope
+from dashboard.access.viewers import may
 from dashboard.fake_controls import CONTROLS
 from dashboard.hub import UnknownCluster, hub
 from dashboard.remote import QueryRefused, WatcherUnavailable
@@ -65,9 +66,14 @@ async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
         "state_url": f"/api/v1/clusters/{cluster}/state?pods=table",
         "ws_path": f"/ws/clusters/{cluster}/?pods=table",
         "panel_base": f"/clusters/{cluster}/",
-        "fake_controls": CONTROLS if _is_fake(cluster) and settings.CLUSTERVIZ_FAKE_CONTROLS else [],
+        "fake_controls": CONTROLS if _shows_controls(request, cluster) else [],
     }
     return render(request, "dashboard/cluster_map.html", context)
+
+
+def _shows_controls(request: HttpRequest, cluster: str) -> bool:
+    """The fake cluster's buttons, for those who may press them (not anonymous visitors, not walls)."""
+    return _is_fake(cluster) and settings.CLUSTERVIZ_FAKE_CONTROLS and may(request, "fake-control")
 
 
 def _is_fake(cluster: str) -> bool:

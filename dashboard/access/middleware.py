@@ -1,14 +1,17 @@
 """The HTTP side of access control: every request is decided by :func:`policy.decide` before any view runs.
 
-A display token arrives as ``?token=…`` (once: it is moved into the session and the address is redirected
-without it, so it stays out of logs and history) or as ``Authorization: Bearer …``. For namespace-scoped
+A display token arrives through the display link's exchange (its secret in the address's fragment, which no
+server sees: :mod:`dashboard.access.views`), as ``Authorization: Bearer …``, or from an old link as
+``?token=…`` (moved into the session, the address redirected without it). For namespace-scoped
 viewers the JSON state is filtered on its way out (:data:`RESPONSE_FILTERS`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from asgiref.sync import iscoroutinefunction, sync_to_async
@@ -18,18 +21,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.decorators import sync_and_async_middleware
 
 from dashboard.access.policy import Decision, Route, Viewer, decide
+from dashboard.access.refusals import refusal_page
 from dashboard.access.scope import Scope
 from dashboard.access.viewers import (
     QUERY_PARAM,
     SESSION_KEY,
     bearer,
+    exchange,
     route_of,
+    safe_target,
     token_by_id,
     token_by_secret,
     viewer_of,
 )
 
 Handler = Callable[[HttpRequest], Any]
+logger = logging.getLogger(__name__)
 
 
 def _filter_state(scope: Scope, body: bytes) -> bytes:
@@ -48,40 +55,59 @@ RESPONSE_FILTERS: dict[str, Callable[[Scope, bytes], bytes]] = {
 }
 
 
+def _without_token(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop(QUERY_PARAM, None)
+    return request.path + (f"?{query.urlencode()}" if query else "")
+
+
 def _token_redirect(request: HttpRequest) -> HttpResponse | None:
-    """Move ``?token=`` into the session and redirect to the same address without it."""
+    """An old wall link (``?token=`` in the address): the token moves into the session and the address is
+    redirected without it — to this host only. Logs never hold the secret (:mod:`dashboard.access.logs`), but
+    proxies in front may: the warning names the token so its wall can be given the new kind of link."""
     secret = request.GET.get(QUERY_PARAM)
     if secret is None or request.method != "GET":
         return None
     token = token_by_secret(secret)
     if token is None:
-        request.session.pop(SESSION_KEY, None)
-        return None
+        return None  # identify() sees a token presented and refused
     if not request.user.is_authenticated:
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = token.pk
-    query = request.GET.copy()
-    del query[QUERY_PARAM]
-    return HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
+        exchange(request, token)
+    logger.warning("display token %s (%r) arrived in an address: give its wall the new link", token.pk, token.name)
+    return HttpResponseRedirect(safe_target(request, _without_token(request)))
 
 
 def identify(request: HttpRequest) -> Viewer:
     secret = bearer(request.headers.get("Authorization", ""))
-    token = token_by_secret(secret) if secret else token_by_id(request.session.get(SESSION_KEY))
-    return viewer_of(request.user, token)
+    token_id = request.session.get(SESSION_KEY)
+    token = token_by_secret(secret) if secret else token_by_id(token_id)
+    presented = bool(secret) or token_id is not None or QUERY_PARAM in request.GET
+    return viewer_of(request.user, token, presented=presented)
 
 
-def refusal(decision: Decision, request: HttpRequest) -> HttpResponse:
-    api = request.path.startswith("/api/")
+def _token_presented(request: HttpRequest) -> bool:
+    return bool(request.headers.get("Authorization")) or SESSION_KEY in request.session or QUERY_PARAM in request.GET
+
+
+def _page_path(request: HttpRequest) -> str:
+    """The page a refused htmx request came from (to return to after logging in)."""
+    return urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+
+
+def refusal(decision: Decision, request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    api = request.path.startswith("/api/") or request.path == "/metrics"
     if decision is Decision.LOGIN:
         if api or request.headers.get("Authorization"):
             return JsonResponse({"error": "authentication required"}, status=401)
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if viewer.kind == "anonymous":  # a change, refused: a redirect to the login page would lose it
+            return refusal_page(request, 403, "anonymous", next_path=_page_path(request))
+        if _token_presented(request) and not request.user.is_authenticated:
+            return refusal_page(request, 401, "token")
+        return redirect_to_login(_without_token(request), settings.LOGIN_URL)
     status = 403 if decision is Decision.FORBIDDEN else 404
-    text = "forbidden" if status == 403 else "not found"
     if api:
-        return JsonResponse({"error": text}, status=status)
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+        return JsonResponse({"error": "forbidden" if status == 403 else "not found"}, status=status)
+    return refusal_page(request, status, "forbidden" if status == 403 else "missing")
 
 
 def before_view(request: HttpRequest) -> tuple[HttpResponse | None, Route, Viewer]:
@@ -93,7 +119,7 @@ def before_view(request: HttpRequest) -> tuple[HttpResponse | None, Route, Viewe
     if early is not None:
         return early, route, viewer
     decision = decide(viewer, route, request.method or "GET")
-    return (None if decision is Decision.ALLOW else refusal(decision, request)), route, viewer
+    return (None if decision is Decision.ALLOW else refusal(decision, request, viewer)), route, viewer
 
 
 def after_view(response: HttpResponseBase, route: Route, viewer: Viewer) -> HttpResponseBase:

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-SECRET_PREFIX = "cvz_"
+from dashboard.access.logs import SECRET_PREFIX  # defined there: logging needs it before the apps load
+
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 """Cluster and namespace names a token may be scoped to (Kubernetes names fit; anything else is refused)."""
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -4,7 +4,8 @@ Viewers:
 * staff — a logged-in staff user: everything, including the display-token pages;
 * user — any other logged-in user: every cluster, read and the fake cluster's controls;
 * token — a display token (walls): read-only, its clusters and namespaces only;
-* anonymous — nobody logged in while ``CLUSTERVIZ_ANONYMOUS_READ`` is on: like a user, without the token pages;
+* anonymous — nobody logged in while ``CLUSTERVIZ_ANONYMOUS_READ`` is on: reads like a user, changes nothing
+  (not even the fake cluster: whoever presses a button is someone logged in);
 * outsider — everyone else: the login page, static files and the JavaScript catalog, and nothing that names a cluster.
 
 A token scoped to namespaces reaches only the routes known to filter pods by namespace
@@ -22,8 +23,9 @@ from dashboard.access.scope import EVERYTHING, Scope
 
 Kind = Literal["staff", "user", "token", "anonymous", "outsider"]
 
-PUBLIC_ROUTES = frozenset({"login", "logout", "set_language", "javascript-catalog"})
-"""Open to everyone, outsiders too: nothing here names a cluster (the JavaScript catalog holds only UI words)."""
+PUBLIC_ROUTES = frozenset({"login", "logout", "set_language", "javascript-catalog", "display-link", "display-exchange"})
+"""Open to everyone, outsiders too: nothing here names a cluster (the JavaScript catalog holds only UI words; the
+display link's exchange answers only whether the token it was given is valid)."""
 STAFF_ROUTE_PREFIX = "access-"
 NAMESPACE_SAFE_ROUTES = frozenset(
     {
@@ -40,8 +42,6 @@ NAMESPACE_SAFE_ROUTES = frozenset(
     }
 )
 """Routes whose responses hold only pods a namespace-scoped viewer may see (filtered, or none at all)."""
-ANONYMOUS_WRITE_ROUTES = frozenset({"fake-control"})
-"""With anonymous read on (``make run``), anyone may still poke the fake cluster: there is nothing to protect."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -58,6 +58,7 @@ class Viewer:
     scope: Scope = EVERYTHING
     token_id: int | None = None
     username: str = ""
+    user_id: int | None = None
 
     @property
     def reads(self) -> bool:
@@ -92,7 +93,7 @@ def decide(viewer: Viewer, route: Route, method: str) -> Decision:
         return _staff_only(viewer)
     if viewer.kind == "token":
         return _token(viewer, route, method)
-    if viewer.kind == "anonymous" and method not in SAFE_METHODS and route.name not in ANONYMOUS_WRITE_ROUTES:
+    if viewer.kind == "anonymous" and method not in SAFE_METHODS:
         return Decision.LOGIN
     return Decision.ALLOW
 

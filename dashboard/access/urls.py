@@ -8,6 +8,8 @@ from dashboard.access import views
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("access/display/", views.display, name="display-link"),
+    path("access/display/exchange", views.display_exchange, name="display-exchange"),
     path("access/tokens/", views.tokens, name="access-tokens"),
     path("access/tokens/<int:pk>/revoke", views.revoke, name="access-token-revoke"),
 ]

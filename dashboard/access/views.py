@@ -1,14 +1,28 @@
-"""Display tokens, for staff: list, create (the secret is shown once), revoke. htmx swaps the parts."""
+"""Display tokens, for staff: list, create (the secret is shown once), revoke. htmx swaps the parts.
+
+And the display link a wall opens once: ``/access/display/?next=/wall/demo/#token=cvz_…``. The secret is in
+the fragment, which browsers never send to a server (nor in a Referer); the page's script posts it to the
+exchange, which puts the token in the session, clears the fragment from the address bar and history, and goes
+on to ``next``. The link can be opened again (a kiosk reopening its start page after a reboot).
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access.forms import TokenForm
 from dashboard.access.models import DisplayToken
+from dashboard.access.viewers import exchange, safe_target, token_by_secret
 from dashboard.hub import hub
+
+DISPLAY = "access/display.html"
+WALLS = "/wall/"
 
 PAGE = "access/tokens.html"
 CREATED = "access/_created.html"
@@ -34,7 +48,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
         created_by=request.user,  # type: ignore[arg-type]
     )
     wall_cluster = (token.clusters or hub.names())[0]
-    created = {"created": token, "secret": secret, "wall_cluster": wall_cluster}
+    link = request.build_absolute_uri(display_link(reverse("wall", args=[wall_cluster]), secret))
+    created = {"created": token, "secret": secret, "wall_link": link}
     template = CREATED if getattr(request, "htmx", False) else PAGE
     return render(request, template, _context(TokenForm(), **created), status=201)
 
@@ -46,3 +61,26 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, ROW, {"token": token})
     return render(request, PAGE, _context(TokenForm()))
+
+
+def display_link(next_path: str, secret: str) -> str:
+    """The path of a wall's link: the secret in the fragment, never in what a server receives."""
+    return f"{reverse('display-link')}?{urlencode({'next': next_path})}#{urlencode({'token': secret})}"
+
+
+@require_GET
+def display(request: HttpRequest) -> HttpResponse:
+    context = {"next": safe_target(request, request.GET.get("next") or WALLS, WALLS)}
+    return render(request, DISPLAY, context)
+
+
+@require_POST
+def display_exchange(request: HttpRequest) -> JsonResponse:
+    token = token_by_secret(request.POST.get("token", ""))
+    if token is None:
+        return JsonResponse(
+            {"error": _("This display link is not valid: its token was revoked or has expired.")}, status=401
+        )
+    if not request.user.is_authenticated:
+        exchange(request, token)
+    return JsonResponse({"next": safe_target(request, request.POST.get("next") or WALLS, WALLS)})

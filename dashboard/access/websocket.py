@@ -1,27 +1,34 @@
 """The websocket side of access control: the same viewers and the same decision as HTTP.
 
-Sits inside ``AllowedHostsOriginValidator(AuthMiddlewareStack(...))`` — the Origin is checked first, the user
-and session are loaded next — and refuses a connection before the consumer ever sees it. For a
-namespace-scoped viewer every outgoing frame passes through :meth:`Scope.filter_message`.
+Sits inside ``OriginValidator(AuthMiddlewareStack(...))`` — the Origin is checked first, the user and session
+are loaded next — and refuses a connection before the consumer ever sees it. A display token comes only from
+the session or an ``Authorization: Bearer`` header, never from the address (which servers log). For a
+namespace-scoped viewer every outgoing frame passes through :meth:`Scope.filter_message`, in a worker thread.
+An open socket re-checks its credential every :data:`RECHECK_SECONDS` as frames go out and closes once it ended.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib import auth
 
 from dashboard.access.policy import Decision, Route, Viewer, decide
 from dashboard.access.scope import Scope
-from dashboard.access.viewers import QUERY_PARAM, SESSION_KEY, bearer, token_by_id, token_by_secret, viewer_of
+from dashboard.access.viewers import SESSION_KEY, bearer, token_by_id, token_by_secret, viewer_of
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+Check = Callable[[], bool]
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -29,9 +36,11 @@ CLOSE_NOT_FOUND = 4404  # the consumer's code for a cluster that does not exist:
 CLOSE_CODES = {Decision.LOGIN: CLOSE_UNAUTHENTICATED, Decision.FORBIDDEN: CLOSE_FORBIDDEN}
 WS_PREFIX = "/ws/clusters/"
 RECHECK_SECONDS = 30.0
-"""How often an open websocket that a display token opened checks that the token is still valid: a wall
-streams for weeks, and revoking (or the expiry of) its token must end the stream, not only the next connect."""
+"""How often an open websocket checks that what opened it still holds — a display token not revoked nor expired,
+a login not logged out, its user still active and its password unchanged: a wall streams for weeks, and the end
+of its credential must end the stream, not only the next connect."""
 CLOSE_TOKEN_ENDED = 4401
+CLOSE_SESSION_ENDED = 4401
 
 
 def ws_route(path: str) -> Route:
@@ -49,12 +58,13 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def viewer_of_scope(scope: dict[str, Any]) -> Viewer:
-    """Runs in a thread (it reads the session and the database)."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    secret = bearer(_header(scope, b"authorization")) or (query.get(QUERY_PARAM) or [""])[0]
+    """Runs in a thread (it reads the session and the database). A token that was presented and is not valid
+    makes an outsider, never an anonymous reader."""
+    secret = bearer(_header(scope, b"authorization"))
     session = scope.get("session")
-    token = token_by_secret(secret) if secret else token_by_id(session.get(SESSION_KEY) if session else None)
-    return viewer_of(scope.get("user"), token)
+    token_id = session.get(SESSION_KEY) if session is not None else None
+    token = token_by_secret(secret) if secret else token_by_id(token_id)
+    return viewer_of(scope.get("user"), token, presented=bool(secret) or token_id is not None)
 
 
 async def refuse(receive: Receive, send: Send, code: int) -> None:
@@ -64,11 +74,14 @@ async def refuse(receive: Receive, send: Send, code: int) -> None:
 
 
 def scoped_send(send: Send, scope: Scope) -> Send:
+    """Frames filtered in a worker thread (the first state of a big cluster takes seconds to filter, and the
+    event loop serves every socket); one frame at a time, so their order and ``visible`` stay consistent."""
     visible: set[str] = set()
 
     async def filtered(message: Message) -> None:
         if message.get("type") == "websocket.send" and message.get("text") is not None:
-            message = {**message, "text": scope.filter_message(message["text"], visible)}
+            text = await asyncio.to_thread(scope.filter_message, message["text"], visible)
+            message = {**message, "text": text}
         await send(message)
 
     return filtered
@@ -79,8 +92,29 @@ def token_still_valid(token_id: int) -> bool:
     return token_by_id(token_id) is not None
 
 
-def revalidating_send(send: Send, token_id: int, every: float | None = None) -> Send:
-    """Before a frame goes out, at most every ``every`` seconds, check the token; once it has ended, close."""
+def session_still_valid(session_key: str, user_id: int) -> bool:
+    """Runs in a thread. Django's own rules: the session exists (logout deletes it), its user is active and its
+    password hash is the one the session was made with (a password change ends other sessions)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = auth.get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    return bool(user.is_authenticated and user.pk == user_id and user.is_active)
+
+
+def credential_check(viewer: Viewer, scope: dict[str, Any]) -> Check | None:
+    """What an open socket of this viewer re-checks; None when nothing can end (anonymous read)."""
+    if viewer.token_id is not None:
+        token_id = viewer.token_id
+        return lambda: token_still_valid(token_id)
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    if viewer.user_id is not None and key:
+        user_id = viewer.user_id
+        return lambda: session_still_valid(key, user_id)
+    return None
+
+
+def revalidating_send(send: Send, check: Check, every: float | None = None) -> Send:
+    """Before a frame goes out, at most every ``every`` seconds, run the check; once it fails, close."""
     every = RECHECK_SECONDS if every is None else every
     last_check = time.monotonic()
     ended = False
@@ -91,7 +125,7 @@ def revalidating_send(send: Send, token_id: int, every: float | None = None) -> 
             return
         if message.get("type") == "websocket.send" and time.monotonic() - last_check >= every:
             last_check = time.monotonic()
-            if not await database_sync_to_async(token_still_valid)(token_id):
+            if not await database_sync_to_async(check)():
                 ended = True
                 await send({"type": "websocket.close", "code": CLOSE_TOKEN_ENDED})
                 return
@@ -113,6 +147,7 @@ class WebsocketAccessMiddleware:
             return
         if viewer.scope.narrowed:
             send = scoped_send(send, viewer.scope)
-        if viewer.token_id is not None:
-            send = revalidating_send(send, viewer.token_id)
+        check = credential_check(viewer, scope)
+        if check is not None:
+            send = revalidating_send(send, check)
         await self.inner({**scope, "viewer": viewer}, receive, send)

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,20 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
         wait_for(f"{self.url}/api/v1/clusters/demo/state")
+
+    def log_in(self, page: Any, username: str = "vic") -> None:
+        """A logged-in user in this browser page (the fake cluster's buttons are not for anonymous visitors)."""
+        password = "browser-test passphrase 1"
+        create = (
+            "from django.contrib.auth.models import User; "
+            f"User.objects.create_user({username!r}, password={password!r})"
+        )
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", create], cwd=ROOT, env=self.env, check=True)
+        page.goto(f"{self.url}/accounts/login/")
+        page.fill("input[name='username']", username)
+        page.fill("input[name='password']", password)
+        page.click("form.cv-access-form button[type='submit']")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url, timeout=20_000)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

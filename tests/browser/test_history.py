@@ -59,6 +59,7 @@ def wait_recorded(page: Any, at: float) -> None:
 
 
 def test_replay_scrubs_plays_and_returns_to_live(page: Any, recording_server: Server, tmp_path: Path) -> None:
+    recording_server.log_in(page)
     page.goto(f"{recording_server.url}/clusters/demo/")
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
     page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=10_000)
@@ -108,6 +109,7 @@ def test_replay_scrubs_plays_and_returns_to_live(page: Any, recording_server: Se
 
 
 def test_history_page_shows_timeline_charts_and_a_diff(page: Any, recording_server: Server) -> None:
+    recording_server.log_in(page)
     page.goto(f"{recording_server.url}/clusters/demo/")
     page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=20_000)
     page.wait_for_function("!document.getElementById('replay-slider').disabled", timeout=20_000)

@@ -42,6 +42,7 @@ def assert_inert(page: Any, seen: dict[str, list[str]], where: str) -> None:
 
 
 def test_a_hostile_image_name_stays_text_in_the_pod_panel(page: Any, server: Server) -> None:
+    server.log_in(page)
     seen = watch(page)
     page.goto(f"{server.url}/clusters/demo/")
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)

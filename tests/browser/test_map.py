@@ -90,6 +90,7 @@ def test_clicking_a_pod_opens_its_containers_and_volumes(page: Any, server: Serv
 
 
 def test_a_change_in_the_cluster_reaches_the_page_without_reload(page: Any, server: Server) -> None:
+    server.log_in(page)
     open_map(page, server)
     page.evaluate("window.__sameDocument = true")
     form = page.locator("#fake-controls form[data-action='scale']")

@@ -108,7 +108,7 @@ def test_a_secret_in_the_env_leaves_no_trace(planted: dict[str, Any]) -> None:
 
 async def test_a_secret_in_the_env_never_crosses_the_websocket(running_hub: Hub) -> None:
     communicator = WebsocketCommunicator(
-        application, "/ws/clusters/demo/", headers=[(b"origin", b"http://127.0.0.1:8000")]
+        application, "/ws/clusters/demo/", headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
     )
     connected, _ = await communicator.connect(timeout=10)
     assert connected

@@ -15,7 +15,7 @@ from dashboard.hub import Hub
 from tests.dashboard.conftest import apply_delta
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
+ORIGIN = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
 
 
 async def connect(path: str = "/ws/clusters/demo/") -> WebsocketCommunicator:

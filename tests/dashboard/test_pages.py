@@ -18,6 +18,16 @@ def client() -> AsyncClient:
     return AsyncClient()
 
 
+@pytest.fixture
+async def member() -> AsyncClient:
+    """A logged-in user: the fake cluster's buttons are not for anonymous visitors."""
+    from django.contrib.auth.models import User
+
+    client = AsyncClient()
+    await client.aforce_login(await User.objects.acreate(username="vic"))
+    return client
+
+
 async def state(client: AsyncClient) -> dict[str, Any]:
     response = await client.get("/api/v1/clusters/demo/state")
     assert response.status_code == 200
@@ -98,7 +108,8 @@ async def test_a_vanished_pod_panel_says_so(client: AsyncClient, running_hub: Hu
     assert "no longer in the cluster" in response.content.decode()
 
 
-async def test_fake_controls_script_the_cluster(client: AsyncClient, running_hub: Hub) -> None:
+async def test_fake_controls_script_the_cluster(member: AsyncClient, running_hub: Hub) -> None:
+    client = member
     response = await client.post("/clusters/demo/fake/scale", {"replicas": "4"})
     assert response.status_code == 202
     bad = await client.post("/clusters/demo/fake/scale", {"replicas": "lots"})
@@ -126,7 +137,8 @@ async def test_panels_show_used_next_to_requested_only_when_metrics_exist(
         assert "1234m" in body and 'class="used"' in body and "no metrics" not in body
 
 
-async def test_the_fake_cluster_buttons_speak_the_viewers_language(client: AsyncClient, running_hub: Hub) -> None:
+async def test_the_fake_cluster_buttons_speak_the_viewers_language(member: AsyncClient, running_hub: Hub) -> None:
+    client = member
     korean = (await client.get("/clusters/demo/", headers={"Accept-Language": "ko"})).content.decode()
     assert "워커 노드 고장 내기" in korean and "Break a worker" not in korean
     english = (await client.get("/clusters/demo/", headers={"Accept-Language": "en"})).content.decode()

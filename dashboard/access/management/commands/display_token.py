@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dashboard.access.forms import MAX_DAYS
 from dashboard.access.models import DisplayToken
+from dashboard.access.views import display_link
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         create.add_argument("--cluster", action="append", default=[], help="repeat for several; none: all")
         create.add_argument("--namespace", action="append", default=[], help="repeat for several; none: all")
         create.add_argument("--days", type=int, default=90, help=f"validity in days (1 to {MAX_DAYS})")
+        create.add_argument("--base-url", default="", help="the dashboard's address, e.g. https://clusterviz.example")
+        create.add_argument("--wall", default="", help="the wall's path, e.g. /wall/demo/?rotate=namespaces")
         sub.add_parser("list", help="list tokens (never their secrets)")
         revoke = sub.add_parser("revoke", help="revoke a token by id")
         revoke.add_argument("id", type=int)
@@ -48,6 +51,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(f"token {token.pk} {token.name!r} expires {token.expires_at:%Y-%m-%d %H:%M} UTC")
         self.stdout.write(f"secret (shown once): {secret}")
+        wall = options["wall"] or (f"/wall/{token.clusters[0]}/" if token.clusters else "/wall/")
+        self.stdout.write(f"wall link: {options['base_url'].rstrip('/')}{display_link(wall, secret)}")
+        self.stdout.write("open the link once on the display; the secret after '#' never reaches a server's logs")
 
     def _list(self, options: dict[str, Any]) -> None:
         for t in DisplayToken.objects.all():

@@ -1,0 +1,311 @@
+"""The security review's findings (issue 14), each as the behaviour that replaces it: redirects stay on this host,
+display tokens leave addresses, logins are throttled, anonymous visitors change nothing, a bad token is a 401,
+the websocket's Origin is compared in full and every open socket re-checks the login that opened it."""
+
+from __future__ import annotations
+
+import builtins
+import getpass
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import AsyncClient, Client
+from django.utils import timezone
+
+from dashboard.access import websocket
+from dashboard.access.models import DisplayToken
+from dashboard.asgi import application
+from dashboard.hub import Hub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+HOST = (b"host", b"127.0.0.1:8000")
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+PASSWORD = "a long enough passphrase 7"
+
+
+def make_token(namespaces: list[str] | None = None, clusters: list[str] | None = None) -> str:
+    expires = timezone.now() + timedelta(days=30)
+    return DisplayToken.issue("wall", expires_at=expires, clusters=clusters or ["demo"], namespaces=namespaces)[1]
+
+
+def bearer(secret: str) -> tuple[bytes, bytes]:
+    return (b"authorization", f"Bearer {secret}".encode())
+
+
+# --- redirects and the display link -------------------------------------------------------------------------------
+
+
+def test_a_token_redirect_never_leaves_this_host(running_hub: Hub) -> None:
+    secret = make_token()
+    for path in ("//evil.example/", "/\\evil.example/", "///evil.example/"):
+        response = Client().get(f"{path}?token={secret}")
+        location = response["Location"]
+        assert response.status_code == 302 and location.startswith("/") and location[1:2] not in ("/", "\\"), path
+        assert urlsplit(location).netloc == "" and "evil" not in urlsplit(location).netloc
+
+
+def test_the_display_link_trades_the_token_for_a_session(running_hub: Hub) -> None:
+    secret = make_token(["default"])
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/access/display/?next=/wall/demo/%3Fevery%3D20")
+    body = page.content.decode()
+    assert page.status_code == 200 and 'data-next="/wall/demo/?every=20"' in body and "access/display.js" in body
+    csrf = body.split('data-csrf="')[1].split('"')[0]
+    answer = client.post(
+        "/access/display/exchange", {"token": secret, "next": "/wall/demo/?every=20"}, headers={"X-CSRFToken": csrf}
+    )
+    assert answer.status_code == 200 and answer.json() == {"next": "/wall/demo/?every=20"}
+    assert client.get("/wall/demo/?every=20").status_code == 200
+    assert secret not in str(client.session.items())
+
+
+def test_the_display_exchange_refuses_a_bad_token_a_foreign_next_and_a_forged_post(running_hub: Hub) -> None:
+    secret = make_token()
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/access/display/exchange", {"token": secret}).status_code == 403  # no CSRF token
+    client = Client()
+    assert client.post("/access/display/exchange", {"token": "cvz_wrong"}).status_code == 401
+    assert client.post("/access/display/exchange", {"token": secret, "next": "//evil.example/"}).json() == {
+        "next": "/wall/"
+    }
+    assert 'data-next="/wall/"' in client.get("/access/display/?next=https://evil.example/").content.decode()
+
+
+def test_staff_get_a_wall_link_with_the_secret_in_its_fragment(running_hub: Hub) -> None:
+    admin = Client()
+    admin.force_login(User.objects.create_user("ada", is_staff=True))
+    response = admin.post("/access/tokens/", {"name": "tv", "clusters": "demo", "days": "7"})
+    link = response.content.decode().split('id="token-wall-url">')[1].split("<")[0]
+    secret = response.content.decode().split('id="token-secret">')[1].split("<")[0]
+    assert link == f"http://testserver/access/display/?next=%2Fwall%2Fdemo%2F#token={secret}"
+    out = StringIO()
+    call_command("display_token", "create", "tv2", "--cluster", "demo", "--base-url", "https://cv.example", stdout=out)
+    assert "wall link: https://cv.example/access/display/?next=%2Fwall%2Fdemo%2F#token=cvz_" in out.getvalue()
+
+
+# --- a token that was presented and is not valid ------------------------------------------------------------------
+
+
+@pytest.fixture
+def anonymous_read(settings: Any) -> None:
+    settings.CLUSTERVIZ_ANONYMOUS_READ = True
+
+
+def test_with_anonymous_read_a_dead_token_is_refused_not_anonymous(running_hub: Hub, anonymous_read: None) -> None:
+    secret = make_token()
+    DisplayToken.objects.get().revoke()
+    assert Client().get("/api/v1/clusters/demo/state").status_code == 200  # anonymous read itself works
+    assert Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/clusters/demo/state").status_code == 401
+    assert Client(headers={"Authorization": "Bearer cvz_mistyped"}).get("/clusters/demo/").status_code == 401
+    page = Client().get(f"/wall/demo/?token={secret}")
+    assert page.status_code == 401 and 'data-kind="token"' in page.content.decode()
+    assert "/accounts/login/" in page.content.decode() and secret not in page.content.decode()
+
+
+def test_a_wall_whose_token_is_revoked_stays_refused(running_hub: Hub, anonymous_read: None) -> None:
+    secret = make_token(["default"])
+    client = Client()
+    client.get(f"/wall/demo/?token={secret}")
+    assert client.get("/wall/demo/").status_code == 200
+    DisplayToken.objects.get().revoke()
+    for _ in range(2):  # not once, then anonymous with more than the token ever showed
+        assert client.get("/wall/demo/").status_code == 401
+        assert client.get("/api/v1/clusters/demo/state").status_code == 401
+
+
+async def test_with_anonymous_read_a_dead_token_opens_no_websocket(running_hub: Hub, anonymous_read: None) -> None:
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", [HOST, ORIGIN, bearer("cvz_mistyped")])
+    connected, code = await communicator.connect(timeout=10)
+    assert not connected and code == websocket.CLOSE_UNAUTHENTICATED
+    await communicator.disconnect()
+
+
+# --- anonymous visitors change nothing ----------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_neither_see_nor_press_the_fake_clusters_buttons(
+    running_hub: Hub, anonymous_read: None
+) -> None:
+    anonymous = Client()
+    assert 'data-action="scale"' not in anonymous.get("/clusters/demo/").content.decode()
+    refused = anonymous.post("/clusters/demo/fake/scale", {"replicas": "3"})
+    assert refused.status_code == 403 and 'data-kind="anonymous"' in refused.content.decode()
+    user = Client()
+    user.force_login(User.objects.create_user("vic"))
+    assert 'data-action="scale"' in user.get("/clusters/demo/").content.decode()
+    assert user.post("/clusters/demo/fake/scale", {"replicas": "3"}).status_code == 202
+
+
+# --- logins -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_hashing(settings: Any) -> None:
+    """Forty logins with the production hasher take over a minute on this machine; what is counted is the same."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def login(client: Client, password: str, address: str = "10.0.0.1") -> Any:
+    return client.post("/accounts/login/", {"username": "ada", "password": password}, REMOTE_ADDR=address)
+
+
+def test_twenty_failed_logins_lock_the_account_even_against_the_right_password(
+    running_hub: Hub, fast_hashing: None
+) -> None:
+    User.objects.create_user("ada", password=PASSWORD)
+    client = Client()
+    for attempt in range(19):
+        assert login(client, f"guess-{attempt}").status_code == 200  # the form again, with its error
+    assert login(client, PASSWORD).status_code == 302  # under the limit the right password still works
+    client = Client()
+    for attempt in range(20):
+        login(client, f"guess-{attempt}")
+    locked = login(client, PASSWORD)
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+    assert login(Client(), PASSWORD, address="10.9.9.9").status_code == 429, "the account, from anywhere"
+    assert "15" in locked.content.decode()
+
+
+def test_twenty_failed_logins_from_one_address_lock_it_for_every_account(running_hub: Hub, fast_hashing: None) -> None:
+    User.objects.create_user("bob", password=PASSWORD)
+    client = Client()
+    for attempt in range(20):
+        client.post("/accounts/login/", {"username": f"user{attempt}", "password": "x"}, REMOTE_ADDR="10.0.0.2")
+    response = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 429
+
+
+def test_passwords_go_through_djangos_validators() -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    for weak in ("a", "password123", "12345678901234"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password(PASSWORD)
+
+
+def test_createsuperuser_refuses_a(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["a", "a", PASSWORD, PASSWORD])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(builtins, "input", lambda prompt="": "N")  # "Bypass password validation?" — no
+    stdin, err = StringIO(), StringIO()
+    stdin.isatty = lambda: True  # type: ignore[method-assign]
+    call_command("createsuperuser", username="root", email="", stdin=stdin, stdout=StringIO(), stderr=err)
+    assert "too short" in err.getvalue()
+    assert User.objects.get(username="root").check_password(PASSWORD)
+
+
+# --- the websocket's Origin ---------------------------------------------------------------------------------------
+
+
+async def connects(*headers: tuple[bytes, bytes]) -> bool:
+    secret = await sync_to_async(make_token)()
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", [*headers, bearer(secret)])
+    connected, _ = await communicator.connect(timeout=10)
+    await communicator.disconnect()
+    return connected
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://127.0.0.1:8001", False),  # another port
+        ("https://127.0.0.1:8000", False),  # another scheme
+        ("http://127.0.0.1", False),  # port 80
+        ("https://evil.example", False),
+        ("null", False),
+    ],
+)
+async def test_the_origin_must_be_the_pages_own_scheme_host_and_port(
+    running_hub: Hub, origin: str, allowed: bool
+) -> None:
+    assert await connects(HOST, (b"origin", origin.encode())) is allowed
+
+
+async def test_a_missing_origin_is_refused(running_hub: Hub) -> None:
+    assert not await connects(HOST)
+
+
+async def test_a_wildcard_allowed_host_allows_no_foreign_origin(running_hub: Hub, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["*"]
+    assert not await connects((b"host", b"evil.example"), (b"origin", b"https://evil.example"))
+    assert not await connects(HOST, (b"origin", b"https://evil.example"))
+
+
+async def test_configured_origins_are_allowed_too(running_hub: Hub, settings: Any) -> None:
+    settings.CLUSTERVIZ_ALLOWED_ORIGINS = ["https://wall.example"]
+    assert await connects(HOST, (b"origin", b"https://wall.example"))
+    assert await connects(HOST, (b"origin", b"https://wall.example:443"))
+    assert not await connects(HOST, (b"origin", b"https://wall.example:8443"))
+
+
+# --- an open socket ends with its login ---------------------------------------------------------------------------
+
+
+async def closed_code(communicator: WebsocketCommunicator) -> int | None:
+    for _ in range(200):
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return int(output.get("code", 1000))
+    return None
+
+
+async def user_socket(user: User) -> tuple[WebsocketCommunicator, AsyncClient]:
+    client = AsyncClient()
+    await client.aforce_login(user)
+    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", [HOST, ORIGIN, cookie])
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    assert orjson.loads(await communicator.receive_from(timeout=10))["type"] == "state"
+    return communicator, client
+
+
+async def end_by_logout(user: User, client: AsyncClient) -> None:
+    await client.post("/accounts/logout/")
+
+
+async def end_by_deactivation(user: User, client: AsyncClient) -> None:
+    await User.objects.filter(pk=user.pk).aupdate(is_active=False)
+
+
+async def end_by_password_change(user: User, client: AsyncClient) -> None:
+    await sync_to_async(user.set_password)("another long passphrase 9")
+    await user.asave()
+
+
+@pytest.mark.parametrize("end", [end_by_logout, end_by_deactivation, end_by_password_change])
+async def test_a_users_socket_closes_when_the_login_ends(
+    running_hub: Hub, monkeypatch: pytest.MonkeyPatch, end: Any
+) -> None:
+    monkeypatch.setattr(websocket, "RECHECK_SECONDS", 0.0)
+    user = await sync_to_async(User.objects.create_user)("vic", password=PASSWORD)
+    communicator, client = await user_socket(user)
+    try:
+        await end(user, client)
+        assert await closed_code(communicator) == websocket.CLOSE_SESSION_ENDED
+    finally:
+        await communicator.disconnect()
+
+
+async def test_a_users_socket_stays_open_while_the_login_holds(
+    running_hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(websocket, "RECHECK_SECONDS", 0.0)
+    user = await sync_to_async(User.objects.create_user)("vic", password=PASSWORD)
+    communicator, _ = await user_socket(user)
+    try:
+        for _ in range(3):  # heartbeats and deltas keep coming, each after a check
+            assert orjson.loads(await communicator.receive_from(timeout=10))["type"] in ("heartbeat", "delta")
+    finally:
+        await communicator.disconnect()
