@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster cluster bench bench-real venv clean
+.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install \
+	cluster image helm bench bench-real venv dev clean
 
+# Two stamps: `make run` installs what running needs (pip install -e .); the test tools (pytest, Playwright, mypy,
+# ruff, ...) come with the first test or lint target (.[dev]).
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $@
 
 venv: $(BIN)/.installed
+dev: $(BIN)/.installed-dev
 
 run: venv
 	mkdir -p var
@@ -21,38 +28,50 @@ run: venv
 	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} \
 		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster
+test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install
 
-lint: venv
+lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test-core: venv
+test-core: dev
 	$(BIN)/pytest -q tests/core
 
-test-dashboard: venv
+test-dashboard: dev
 	$(BIN)/pytest -q tests/dashboard
 
-test-postgres: venv
+test-postgres: dev
 	$(BIN)/pytest -q tests/postgres
 
 # Two web processes and two watchers (CLUSTERVIZ_WATCHER=external) over a real redis-server and PostgreSQL.
-test-multiprocess: venv
+test-multiprocess: dev
 	$(BIN)/pytest -q tests/multiprocess
 
-test-browser: venv
+test-browser: dev
 	$(BIN)/pytest -q tests/browser
 
 # A real control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), built once from the Go module
 # proxy into ~/.cache/clusterviz by the tier's fixture (a cold build takes 10-20 minutes on 2 cores; cached, a second).
-test-cluster: venv
+test-cluster: dev
 	$(BIN)/pytest -q tests/cluster
+
+# The image (deploy/image/build.sh: Debian base by debootstrap, wheels built here, podman) and the chart rendered
+# by a real helm against the real control plane, its web and watcher containers run with podman as the applied
+# objects describe them, then driven in Chromium. Base image, wheels and helm are cached in ~/.cache/clusterviz.
+test-install: dev
+	$(BIN)/pytest -q tests/install
+
+image:
+	deploy/image/build.sh
+
+helm:
+	deploy/chart/build-helm.sh
 
 cluster:
 	deploy/testcluster/cluster.sh $(CURDIR)/var/testcluster
 
-bench: venv
+bench: dev
 	$(BIN)/python bench/run.py
 
 # The real control plane at scale (deploy/testcluster, built as for test-cluster): starts or grows a cluster in
@@ -61,7 +80,7 @@ bench: venv
 # (BENCHMARKS.md sections 4 and 5). 1,000 nodes take ~20 minutes on 2 cores; stop it with
 # deploy/testcluster/stop.sh var/bench-real.
 BENCH_NODES ?= 1000
-bench-real: venv
+bench-real: dev
 	$(BIN)/python bench/real_cluster.py --workdir $(CURDIR)/var/bench-real --nodes $(BENCH_NODES) \
 		--phases setup,sync,load,churn --json bench/out/real-$(BENCH_NODES).json
 

@@ -117,7 +117,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "var" / "static"))
+"""Where ``collectstatic`` puts the static files (the image collects them into /app/staticfiles)."""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.settings import *  # noqa: F403
-from dashboard.settings import envbool, envint, envstr
+from dashboard.settings import MIDDLEWARE, envbool, envint, envstr
 
 DEBUG = False
 SECRET_KEY = envstr("SECRET_KEY")
@@ -35,3 +35,14 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("CSRF_TRUSTED_ORIGINS").split(",") if o]
 X_FRAME_OPTIONS = "DENY"
+# The kubelet probes over plain HTTP inside the cluster: a redirect to https would fail every probe.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^readyz$"]
+
+# Static files without DEBUG: servestatic serves what `collectstatic` put in STATIC_ROOT (the image does that when
+# it is built), compressed (gzip, and brotli when available) and with caching headers; placed right after
+# SecurityMiddleware, as its documentation asks, so that static files skip sessions and the access check.
+MIDDLEWARE = [MIDDLEWARE[0], "servestatic.middleware.ServeStaticMiddleware", *MIDDLEWARE[1:]]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
+}

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from dashboard import views
+from dashboard import probes, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),
     path("api/v1/clusters/<str:cluster>/health", views.api_health, name="api-health"),
     path("metrics", views.prometheus_metrics, name="metrics"),
+    path("livez", probes.livez, name="livez"),
+    path("readyz", probes.readyz, name="readyz"),
     path("", include("dashboard.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

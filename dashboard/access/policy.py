@@ -23,9 +23,12 @@ from dashboard.access.scope import EVERYTHING, Scope
 
 Kind = Literal["staff", "user", "token", "anonymous", "outsider"]
 
-PUBLIC_ROUTES = frozenset({"login", "logout", "set_language", "javascript-catalog", "display-link", "display-exchange"})
+PUBLIC_ROUTES = frozenset(
+    {"login", "logout", "set_language", "javascript-catalog", "display-link", "display-exchange", "livez", "readyz"}
+)
 """Open to everyone, outsiders too: nothing here names a cluster (the JavaScript catalog holds only UI words; the
-display link's exchange answers only whether the token it was given is valid)."""
+display link's exchange answers only whether the token it was given is valid; the probes say only ok or failing,
+for the kubelet)."""
 STAFF_ROUTE_PREFIX = "access-"
 NAMESPACE_SAFE_ROUTES = frozenset(
     {
