@@ -96,6 +96,6 @@ def test_production_serves_the_collected_static_files_with_debug_off(tmp_path: P
     lines = run("-c", SERVE).stdout.splitlines()
     assert len(lines) >= 3
     for line in lines:
-        path, status, encoding, cache = line.split(" ", 3)
+        _path, status, encoding, cache = line.split(" ", 3)
         assert (status, encoding) == ("200", "gzip"), line
         assert "max-age=" in cache, line

@@ -114,8 +114,8 @@ class Kubelet:
         context = {**pod.spec.get("securityContext", {}), **container.get("securityContext", {})}
         assert context.get("runAsNonRoot") and context.get("runAsUser"), f"{container['name']} must not run as root"
         args = ["--user", f"{context['runAsUser']}:{context.get('runAsGroup', context['runAsUser'])}"]
-        if context.get("readOnlyRootFilesystem"):
-            args.append("--read-only")
+        if context.get("readOnlyRootFilesystem"):  # and no tmpfs of podman's own: only the pod's volumes are writable
+            args += ["--read-only", "--read-only-tmpfs=false"]
         if context.get("allowPrivilegeEscalation") is False:
             args += ["--security-opt", "no-new-privileges"]
         for capability in context.get("capabilities", {}).get("drop", []):
