@@ -10,9 +10,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Two stamps: `make run` installs what running needs (pip install -e .); the test tools (pytest, Playwright, mypy,
 # ruff, ...) come with the first test or lint target (.[dev]).
+# --no-compile: byte-compiling every installed file (the kubernetes client's thousands of models) was ~40 % of the
+# install's time; the modules a run imports are compiled as it imports them (BENCHMARKS.md §6).
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -e .
 	touch $@
 
 $(BIN)/.installed-dev: $(BIN)/.installed
