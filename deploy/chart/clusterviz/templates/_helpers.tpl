@@ -78,8 +78,6 @@ app.kubernetes.io/component: {{ index . 1 }}
   value: {{ .Values.history.retentionMB | quote }}
 - name: CLUSTERVIZ_IMPORT_MAX_MB
   value: {{ .Values.importMaxMB | quote }}
-- name: CLUSTERVIZ_WS_MAX_MESSAGE_MB
-  value: {{ .Values.web.websocketMaxMessageMB | quote }}
 {{- if .Values.redis.enabled }}
 - name: REDIS_URL
   value: {{ printf "redis://%s-redis:6379/0" (include "clusterviz.fullname" .) | quote }}
