@@ -32,8 +32,9 @@ print(len(doc["state"]["pods"]), resource.getrusage(resource.RUSAGE_SELF).ru_max
 
 
 def write_export(pods: int, path: Path) -> int:
-    from clusterviz import export
     from history import Cluster
+
+    from clusterviz import export
 
     state = Cluster(nodes=pods // 30, pods_per_node=30, seed=3).state()
     data = export.dumps(export.document(state, exported_at=time.time()))  # type: ignore[arg-type]
