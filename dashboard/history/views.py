@@ -7,6 +7,7 @@ Cluster text reaches templates as data and is autoescaped there; nothing here ma
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -109,12 +110,16 @@ async def _requested_window(request: HttpRequest, cluster: str) -> tuple[Bounds,
 
 
 def _window(request: HttpRequest, bounds: Bounds) -> tuple[float, float]:
+    """``?from=&to=``; what is missing defaults to the last hour recorded, in whole seconds inside the recorded
+    range (the forms show whole seconds: a default rounded below the first checkpoint could not be compared)."""
     end = _moment(request, "to")
     start = _moment(request, "from")
     if end is None:
-        end = bounds[1] if bounds else time.time()
+        end = float(math.floor(bounds[1] if bounds else time.time()))
     if start is None:
-        start = max(end - DEFAULT_WINDOW, bounds[0] if bounds else end - DEFAULT_WINDOW)
+        earliest = math.ceil(bounds[0]) if bounds else end - DEFAULT_WINDOW
+        start = float(max(end - DEFAULT_WINDOW, earliest))
+        end = max(end, start)
     if end < start:
         raise BadQuery("to is before from")
     return start, end
@@ -293,21 +298,30 @@ def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[d
     ]
 
 
-def _timeline_marks(events: Sequence[Mapping[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
+def _timeline_marks(
+    events: Sequence[Mapping[str, Any]], start: float, end: float, first: float
+) -> list[dict[str, Any]]:
+    """Each event placed on the strip, with the moment a minute before it (never before ``first``, the first
+    recorded moment) for its "what changed" link."""
     span = (end - start) or 1.0
     return [
-        {**e, "x": round((e["at"] - start) / span * CHART_W, 1), "when": format_moment(e["at"]), "before": e["at"] - 60}
+        {
+            **e,
+            "x": round((e["at"] - start) / span * CHART_W, 1),
+            "when": format_moment(e["at"]),
+            "before": max(e["at"] - 60, first),
+        }
         for e in events
     ]
 
 
-def _history_context(cluster: str, start: float, end: float) -> dict[str, Any]:
+def _history_context(cluster: str, start: float, end: float, first: float) -> dict[str, Any]:
     store = HistoryStore()
     step = max((end - start) / 240, 1.0)
     s = series(store.samples(cluster, start, end), start, end, step)
     events = store.events(cluster, start, end, limit=500)
     return {
-        "events": _timeline_marks(events, start, end),
+        "events": _timeline_marks(events, start, end, first),
         "pods_chart": _chart(s["t"], {c: s["pods"][c] for c in STATUS_CLASSES}, start, end),
         "nodes_chart": _chart(s["t"], {"nodes": s["nodes"], "ready": s["nodesReady"]}, start, end),
         "restarts_chart": _chart(s["t"], {"restarts": s["restarts"]}, start, end),
@@ -343,7 +357,7 @@ async def history_page(request: HttpRequest, cluster: str) -> HttpResponse:
         else [],
     }
     if bounds is not None:
-        context.update(await in_thread(_history_context, cluster, start, end))
+        context.update(await in_thread(_history_context, cluster, start, end, bounds[0]))
     return render(request, "dashboard/history/history.html", context)
 
 

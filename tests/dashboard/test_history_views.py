@@ -14,6 +14,7 @@ import jsonschema
 import orjson
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import AsyncClient, Client
 from django.urls import include, path
@@ -21,7 +22,7 @@ from django.urls import include, path
 from clusterviz import export
 from clusterviz.history import for_the_map, map_state
 from dashboard.hub import Hub
-from dashboard.models import ImportedSnapshot, TimelineEvent
+from dashboard.models import Checkpoint, ImportedSnapshot, TimelineEvent
 from tests.core.test_history import comparable, record
 from tests.dashboard.test_history_store import Feed, run_story, snapshot_bytes
 
@@ -274,3 +275,33 @@ def test_node_charts_draw_use_only_where_it_was_measured() -> None:
     }  # type: ignore[arg-type]
     assert charts["a"] == {"cpu": 50, "memory": 25, "cpu-used": 80, "memory-used": 50}
     assert charts["b"] == {"cpu": 50, "memory": 25}
+
+
+def _form_values(html: str, form_id: str) -> dict[str, str]:
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', html, re.S)
+    assert form is not None, f"no form {form_id}"
+    return dict(re.findall(r'<input name="(\w+)" value="([^"]*)"', form.group(0)))
+
+
+def test_the_history_pages_default_compare_works(client: Client, story: Feed) -> None:
+    """The Compare form's defaults, as the page writes them (whole seconds), name moments that were recorded,
+    even though the first recorded moment is not a whole second (a server's clock never is)."""
+    Checkpoint.objects.update(at=F("at") + 0.4)
+    html = client.get("/clusters/demo/history/").content.decode()
+    values = _form_values(html, "diff-form")
+    answer = client.get("/clusters/demo/diff", values, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200, answer.content[:300]
+    assert "Cannot compare" not in answer.content.decode()
+
+
+def test_default_window_starts_inside_the_recorded_range() -> None:
+    from django.test import RequestFactory
+
+    from dashboard.history.views import _window
+
+    request = RequestFactory().get("/")
+    start, end = _window(request, (1000.25, 1500.75))
+    assert (start, end) == (1001.0, 1500.0)
+    start, end = _window(request, (1000.25, 1000.5))  # no whole second inside: both at the first after it
+    assert start == end == 1001.0
+    assert _window(request, (0.5, 9000.0)) == (9000.0 - 3600, 9000.0)
