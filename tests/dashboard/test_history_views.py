@@ -14,8 +14,8 @@ import jsonschema
 import orjson
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import F
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import AsyncClient, Client
 from django.urls import include, path
 
