@@ -19,9 +19,11 @@ from typing import Any, Final, Literal, Protocol, TypedDict
 from clusterviz.events import RawObject
 from clusterviz.quantity import bytes_of, cpu_millicores
 from clusterviz.wire import (
+    Condition,
     ConditionStatus,
     ContainerView,
     LastState,
+    NodeCondition,
     NodeView,
     OwnerView,
     PodView,
@@ -35,6 +37,7 @@ __all__ = [
     "OwnerResolver",
     "map_lease",
     "map_node",
+    "map_node_conditions",
     "map_pod",
     "parse_time",
     "pod_status_class",
@@ -55,6 +58,7 @@ MAX_CONTAINERS: Final = 64  # per pod, init containers included; counts still co
 MAX_VOLUMES: Final = 128
 MAX_TAINTS: Final = 64
 MAX_ROLES: Final = 16
+MAX_CONDITIONS: Final = 32
 
 ELLIPSIS: Final = "…"
 
@@ -244,6 +248,34 @@ def map_node(raw: RawObject) -> NodeView:
         "agents": [],
         "createdAt": parse_time(meta.get("creationTimestamp")) or 0.0,
     }
+
+
+def _condition(raw: object) -> Condition:
+    cond = _dict(raw)
+    status = cond.get("status")
+    return {
+        "type": _cap(cond.get("type"), MAX_SHORT),
+        "status": _CONDITION_STATUSES.get(status, "Unknown") if type(status) is str else "Unknown",
+        "reason": _cap(cond.get("reason"), MAX_SHORT),
+        "message": _cap(cond.get("message"), MAX_MESSAGE),
+    }
+
+
+def map_node_conditions(raw: RawObject) -> list[NodeCondition]:
+    """A Node's conditions with their reason, message and times: the node panel's "why" (not in the NodeView
+    the map loads, where the heartbeat would make every status report a change)."""
+    status = _dict(raw.get("status")) if type(raw) is dict else _EMPTY
+    out: list[NodeCondition] = []
+    for cond in _list(status.get("conditions"))[:MAX_CONDITIONS]:
+        times = _dict(cond)
+        out.append(
+            {
+                **_condition(cond),
+                "lastHeartbeatAt": parse_time(times.get("lastHeartbeatTime")),
+                "lastTransitionAt": parse_time(times.get("lastTransitionTime")),
+            }
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- leases
@@ -693,6 +725,11 @@ def _message(status: dict[str, Any], conditions: list[Any] | tuple[Any, ...]) ->
     return ""
 
 
+def _readiness_gates(spec: dict[str, Any]) -> list[str]:
+    gates = (_dict(g).get("conditionType") for g in _list(spec.get("readinessGates"))[:MAX_CONDITIONS])
+    return [_cap(g, MAX_SHORT) for g in gates if type(g) is str and g]
+
+
 def _volumes(spec: dict[str, Any]) -> list[VolumeView]:
     out: list[VolumeView] = []
     for vol in _list(spec.get("volumes"))[:MAX_VOLUMES]:
@@ -731,6 +768,8 @@ def map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             "qosClass": "",
             "containers": [],
             "volumes": [],
+            "conditions": [],
+            "readinessGates": [],
             "labels": {},
             "requests": {"cpu": 0, "memory": 0, "pods": 1},
             "usage": None,
@@ -786,6 +825,8 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
         "qosClass": qos if qos in _QOS else _qos_class(containers, inits),
         "containers": views,
         "volumes": _volumes(spec),
+        "conditions": [_condition(c) for c in conditions[:MAX_CONDITIONS]],
+        "readinessGates": _readiness_gates(spec),
         "labels": _labels(meta.get("labels")),
         "requests": _effective_requests(spec, containers, inits),
         "usage": None,  # not in the Pod object: metrics.k8s.io, filled by the store

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clusterviz.clock import Clock, SystemClock
-from clusterviz.events import KINDS, WatchEvent
+from clusterviz.events import WATCHED_KINDS, WatchEvent
 from clusterviz.fake import FakeCluster
 from clusterviz.live import Change, Relisted
 from clusterviz.wire import SourceStatus
@@ -32,7 +32,7 @@ class FakeSource:
 
     def start(self) -> Relisted:
         # Streamed, not listed: at 150,000 pods a full list of dicts costs gigabytes the store never needs.
-        objects = {kind: self.cluster.iter_list(kind)[0] for kind in KINDS}
+        objects = {kind: self.cluster.iter_list(kind)[0] for kind in WATCHED_KINDS}
         self._last_event_at = self.cluster.clock.now()
         return Relisted(objects)
 

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import orjson
 
-from clusterviz.events import RawObject, WatchEvent
-from clusterviz.mapping import LeaseView, map_lease, map_node, map_pod, revision_annotation
+from clusterviz.events import RawObject, WarningEvents, WatchEvent
+from clusterviz.mapping import LeaseView, map_lease, map_node, map_node_conditions, map_pod, revision_annotation
 from clusterviz.podtable import PodTableEncoder, details_table, table_fields
 from clusterviz.processes import control_plane_processes, kubelet_reporting, lease_freshness, node_agents
 from clusterviz.wire import (
@@ -25,6 +25,7 @@ from clusterviz.wire import (
     ChangeEvent,
     ClusterState,
     Delta,
+    NodeCondition,
     NodeView,
     OwnerView,
     PodSummary,
@@ -33,6 +34,7 @@ from clusterviz.wire import (
     Resources,
     ResourceUsage,
     SourceStatus,
+    WarningEvent,
 )
 
 NODE_LEASE_NAMESPACE = "kube-node-lease"
@@ -174,6 +176,8 @@ class ClusterStore:
         self.seq = 0
         self.now = 0.0
         self._node_base: dict[str, NodeView] = {}
+        self._node_conditions: dict[str, list[NodeCondition]] = {}  # with reasons and times, for the panel
+        self.warnings = WarningEvents()
         self._nodes: dict[str, NodeView] = {}
         self._pods: dict[str, PodView] = {}
         self._pod_uid: dict[tuple[str, str], str] = {}
@@ -231,6 +235,18 @@ class ClusterStore:
     def pod(self, namespace: str, name: str) -> PodView | None:
         uid = self._pod_uid.get((namespace, name))
         return self._pods.get(uid) if uid else None
+
+    def node_conditions(self, name: str) -> list[NodeCondition]:
+        """The node's conditions with their reason, message and times (the map's NodeView has statuses only)."""
+        return self._node_conditions.get(name, [])
+
+    def node_lease(self, name: str) -> LeaseView | None:
+        """The node's heartbeat lease (kube-node-lease), whose renewals say the kubelet is alive."""
+        return self._leases.get((NODE_LEASE_NAMESPACE, name))
+
+    def warnings_about(self, kind: str, namespace: str, name: str) -> list[WarningEvent]:
+        """The Warning events about an object, newest first."""
+        return self.warnings.about(kind, namespace, name)
 
     def pods_on(self, node: str) -> list[PodView]:
         pods = (self._pods[uid] for uid in self._pods_by_node.get(node, ()))
@@ -458,6 +474,8 @@ class ClusterStore:
                 self._remove_lease(key)
         if "Namespace" in present:
             self._namespaces &= {name for _, name in present["Namespace"]}
+        if "Event" in present:
+            self.warnings.keep_only(present["Event"])
 
     def apply(self, event: WatchEvent, now: float) -> None:
         self.now = now
@@ -470,6 +488,7 @@ class ClusterStore:
         if event.type == "DELETED":
             self._remove_node(name)
             return
+        self._node_conditions[name] = map_node_conditions(event.object)
         view = map_node(event.object)
         if self._node_base.get(name) != view:
             self._node_base[name] = view
@@ -532,6 +551,10 @@ class ClusterStore:
         for container in view["containers"]:
             container["name"] = intern(container["name"])
             container["image"] = intern(container["image"])
+        view["conditions"] = [
+            shared.setdefault(("condition", c["type"], c["status"], c["reason"], c["message"]), c)
+            for c in view["conditions"]
+        ]
         return view
 
     def _on_replicaset(self, event: WatchEvent) -> None:
@@ -570,6 +593,20 @@ class ClusterStore:
         if self._leases.get(event.key) != lease:
             self._leases[event.key] = lease
             self._touch_lease(event.key)
+
+    def _on_event(self, event: WatchEvent) -> None:
+        """A Warning event: kept for the panels, and its object re-sent in the next delta, so that an open panel
+        (which follows the deltas touching its object) shows it."""
+        ref = self.warnings.apply(event, self.now)
+        if ref is None:
+            return
+        kind, namespace, name = ref
+        self.revision += 1
+        uid = self._pod_uid.get((namespace, name)) if kind == "Pod" else None
+        if uid is not None:
+            self._marks.pods.add(uid)
+        elif kind == "Node" and name in self._nodes:
+            self._pending_nodes[name] = self._nodes[name]
 
     def _on_namespace(self, event: WatchEvent) -> None:
         if event.type == "DELETED":
@@ -647,6 +684,7 @@ class ClusterStore:
         base = self._node_base.pop(name, None)
         if base is None:
             return
+        self._node_conditions.pop(name, None)
         self._nodes.pop(name, None)
         self._node_json.pop(name, None)
         self._composed_bucket.pop(name, None)
@@ -770,4 +808,5 @@ _HANDLERS = {
     "ReplicaSet": ClusterStore._on_replicaset,
     "Lease": ClusterStore._on_lease,
     "Namespace": ClusterStore._on_namespace,
+    "Event": ClusterStore._on_event,
 }

@@ -102,6 +102,31 @@ class ContainerView(TypedDict):
     lastState: LastState | None  # None until the container has restarted (or ended once before)
 
 
+class Condition(TypedDict):
+    """A pod or node condition with the why: its reason and message as the API gives them."""
+
+    type: str  # PodScheduled, Initialized, ContainersReady, Ready, a readiness gate's type; Node: Ready, ...
+    status: ConditionStatus
+    reason: str
+    message: str
+
+
+class NodeCondition(Condition):
+    lastHeartbeatAt: float | None  # when the kubelet last reported it
+    lastTransitionAt: float | None  # since when it has had this status
+
+
+class WarningEvent(TypedDict):
+    """A Warning event about an object (core/v1 Event, as ``kubectl describe`` lists them)."""
+
+    reason: str  # BackOff, FailedScheduling, Unhealthy, NodeNotReady, ...
+    message: str
+    count: int
+    firstAt: float | None
+    lastAt: float | None
+    source: str  # the component that reported it (kubelet, default-scheduler, node-controller, ...)
+
+
 class VolumeView(TypedDict):
     name: str
     kind: str  # configMap, secret, emptyDir, persistentVolumeClaim, hostPath, projected, ...
@@ -145,6 +170,8 @@ class PodView(PodSummary):
 
     containers: list[ContainerView]
     volumes: list[VolumeView]
+    conditions: list[Condition]  # as the pod's status lists them; readiness gates' conditions included
+    readinessGates: list[str]  # the condition types spec.readinessGates adds to Ready
 
 
 SUMMARY_FIELDS: tuple[str, ...] = tuple(PodSummary.__annotations__)

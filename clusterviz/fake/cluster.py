@@ -23,7 +23,7 @@ from functools import partial
 from typing import TypeVar
 
 from clusterviz.clock import ManualClock
-from clusterviz.events import KINDS, EventType, RawObject, WatchEvent
+from clusterviz.events import WATCHED_KINDS, EventType, RawObject, WatchEvent
 from clusterviz.fake import objects as o
 from clusterviz.fake.objects import (
     Condition,
@@ -147,7 +147,9 @@ class FakeCluster:
         self._jobs: dict[Key, JobRec] = {}
         self._leases: dict[Key, LeaseRec] = {}
         self._daemonsets: dict[Key, DaemonSetRec] = {}
-        self._store: dict[str, dict[Key, Record]] = {kind: {} for kind in KINDS}
+        self._events: dict[tuple[str, str, str, str, str], o.EventRec] = {}  # (kind, ns, name, reason, message)
+        self._event_names = itertools.count(1)
+        self._store: dict[str, dict[Key, Record]] = {kind: {} for kind in WATCHED_KINDS}
         for kind, table in (("Pod", self._pods), ("Node", self._nodes), ("Deployment", self._deployments),
                             ("StatefulSet", self._statefulsets), ("Job", self._jobs), ("Lease", self._leases),
                             ("DaemonSet", self._daemonsets)):
@@ -185,7 +187,7 @@ class FakeCluster:
         return (rec.to_api() for rec in records), str(self._rv)
 
     def list_all(self) -> tuple[dict[str, Items], str]:
-        return {kind: self.list(kind)[0] for kind in KINDS}, str(self._rv)
+        return {kind: self.list(kind)[0] for kind in WATCHED_KINDS}, str(self._rv)
 
     def get(self, kind: str, namespace: str, name: str) -> RawObject | None:
         rec = self._table(kind).get((namespace, name))
@@ -196,7 +198,7 @@ class FakeCluster:
 
     def _table(self, kind: str) -> dict[Key, Record]:
         if kind not in self._store:
-            raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+            raise ValueError(f"unknown kind {kind!r}; one of {', '.join(WATCHED_KINDS)}")
         return self._store[kind]
 
     # ------------------------------------------------------------------------------------ time
@@ -391,6 +393,31 @@ class FakeCluster:
             self._account(rec, kind == "DELETED")
         if self._sink is not None:
             self._sink.append(WatchEvent(kind, rec.KIND, rec.to_api()))
+
+    def _warn(self, about: Record, reason: str, message: str, component: str, host: str = "") -> None:
+        """Record a Warning event about an object; the same reason and message again count up one event, as
+        the client-go event recorder aggregates them. Events expire after an hour, as --event-ttl makes them."""
+        key = (about.KIND, about.namespace, about.name, reason, message)
+        now = self.now()
+        event = self._events.get(key)
+        if event is not None and self._exists(event):
+            event.count, event.last = event.count + 1, now
+            self._emit("MODIFIED", event)
+        else:
+            number = next(self._event_names)
+            name = f"{about.name}.{number:016x}"
+            uid = o.uuid_from(int(o.sha256_hex("event", self.name, number)[:32], 16))
+            namespace = about.namespace or "default"
+            event = o.EventRec(name=name, namespace=namespace, uid=uid, created=now, involved=about, reason=reason,
+                               message=message, component=component, host=host, first=now, last=now)
+            self._events[key] = event
+            self._emit("ADDED", event)
+        self.schedule(o.EVENT_TTL, partial(self._expire_event, key, event, now))
+
+    def _expire_event(self, key: tuple[str, str, str, str, str], event: o.EventRec, last: float) -> None:
+        if event.last == last and self._exists(event):
+            self._events.pop(key, None)
+            self._emit("DELETED", event)
 
     def _exists(self, rec: Record) -> bool:
         return self._store[rec.KIND].get(rec.key) is rec
@@ -592,6 +619,7 @@ class FakeCluster:
         since = old.since if old is not None else self.now()
         pod.unschedulable = Condition("PodScheduled", "False", "Unschedulable", message, since)
         self._emit("MODIFIED", pod)
+        self._warn(pod, "FailedScheduling", message, "default-scheduler")
 
     def _kick_scheduler(self) -> None:
         """Capacity changed: retry the unschedulable pods a moment later (the scheduler's requeue)."""
@@ -694,6 +722,8 @@ class FakeCluster:
         pod.states[i].wait("ImagePullBackOff", f'Back-off pulling image "{image}": ErrImagePull: '
                                                f"{_pull_error(image)}")
         self._emit("MODIFIED", pod)
+        self._warn(pod, "Failed", f'Failed to pull image "{image}": {_pull_error(image)}', "kubelet", pod.node or "")
+        self._warn(pod, "BackOff", f'Back-off pulling image "{image}"', "kubelet", pod.node or "")
         delay = min(10 * 2 ** (pod.pull_failures - 1), BACKOFF_MAX)
         self._after(delay, partial(self._image_retry, pod, token, i))
 
@@ -738,6 +768,8 @@ class FakeCluster:
         st.wait("CrashLoopBackOff", f"back-off {_go_duration(backoff)} restarting failed container={name} "
                                     f"pod={pod.name}_{pod.namespace}({pod.uid})")
         self._emit("MODIFIED", pod)
+        self._warn(pod, "BackOff", f"Back-off restarting failed container {name} in pod "
+                                   f"{pod.name}_{pod.namespace}({pod.uid})", "kubelet", pod.node or "")
         self._after(backoff, partial(self._restart, pod, token))
 
     def _restart(self, pod: PodRec, token: int) -> None:
@@ -1124,6 +1156,7 @@ class FakeCluster:
             if pod.ready and pod.deleted_at is None:
                 pod.ready, pod.ready_since = False, now
                 self._emit("MODIFIED", pod)
+                self._warn(pod, "NodeNotReady", "Node is not ready", "node-controller")
             seconds = _toleration_seconds(pod, execute)
             if seconds is not None and pod.deleted_at is None:
                 self._after(float(seconds), partial(self._evict, pod, pod.token, node, epoch))

@@ -1232,3 +1232,48 @@ def extra_template(name: str, image: str, cpu: int, memory: int) -> PodTemplate:
     container = Container(name, image, cpu=cpu, memory=memory, memory_limit=2 * memory,
                           ports=(("http", 8080, "TCP"),), mounts=(("tmp", "/tmp", False),))
     return PodTemplate(labels=(("app", name),), containers=(container,), volumes=(Volume("tmp", "emptyDir"),))
+
+
+EVENT_TTL = 3600.0
+"""The API server's default --event-ttl."""
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
+class EventRec(Record):
+    """A core/v1 Event of type Warning, as a component records it (repeats counted, as the recorder does)."""
+
+    KIND: ClassVar[str] = "Event"
+    involved: Record
+    reason: str
+    message: str
+    component: str
+    host: str = ""
+    count: int = 1
+    first: float
+    last: float
+
+    def to_api(self) -> RawObject:
+        out = self.head()
+        inv = self.involved
+        out["involvedObject"] = {
+            "apiVersion": inv.API_VERSION,
+            "kind": inv.KIND,
+            "name": inv.name,
+            "namespace": inv.namespace,
+            "uid": inv.uid,
+        }
+        if not inv.namespace:
+            del out["involvedObject"]["namespace"]
+        out.update(
+            reason=self.reason,
+            message=self.message,
+            source={"component": self.component, **({"host": self.host} if self.host else {})},
+            firstTimestamp=rfc3339(self.first),
+            lastTimestamp=rfc3339(self.last),
+            count=self.count,
+            type="Warning",
+            eventTime=None,
+            reportingComponent=self.component,
+            reportingInstance=self.host,
+        )
+        return out

@@ -59,10 +59,17 @@ _META: Final[Shape] = {
 }
 _RESOURCES: Final[Shape] = {"requests": True, "limits": True}
 _CONTAINER: Final[Shape] = {"name": True, "image": True, "resources": _RESOURCES, "restartPolicy": True}
+_TERMINATED: Final[Shape] = {
+    "reason": True,
+    "exitCode": True,
+    "signal": True,
+    "startedAt": True,
+    "finishedAt": True,
+}  # not its message: a termination message is whatever the container wrote
 _STATE: Final[Shape] = {
     "waiting": {"reason": True},
     "running": {"startedAt": True},
-    "terminated": {"reason": True, "exitCode": True, "signal": True},
+    "terminated": _TERMINATED,
 }
 _CONTAINER_STATUS: Final[Shape] = {
     "name": True,
@@ -70,8 +77,17 @@ _CONTAINER_STATUS: Final[Shape] = {
     "started": True,
     "restartCount": True,
     "state": _STATE,
+    "lastState": {"terminated": _TERMINATED},
 }
-_CONDITION: Final[Shape] = {"type": True, "status": True, "reason": True, "message": True}
+_CONDITION: Final[Shape] = {"type": True, "status": True, "reason": True, "message": _capped}
+_NODE_CONDITION: Final[Shape] = {
+    "type": True,
+    "status": True,
+    "reason": True,
+    "message": _capped,
+    "lastHeartbeatTime": True,
+    "lastTransitionTime": True,
+}
 _REPLICAS: Final[Shape] = {
     "replicas": True,
     "readyReplicas": True,
@@ -95,6 +111,7 @@ SHAPES: Final[dict[str, Shape]] = {
             "volumes": _volume,
             "overhead": True,
             "resources": _RESOURCES,
+            "readinessGates": {"conditionType": True},
         },
         "status": {
             "phase": True,
@@ -110,7 +127,7 @@ SHAPES: Final[dict[str, Shape]] = {
         "metadata": _META,
         "spec": {"unschedulable": True, "taints": {"key": True, "value": True, "effect": True}},
         "status": {
-            "conditions": {"type": True, "status": True},
+            "conditions": _NODE_CONDITION,
             "allocatable": True,
             "nodeInfo": {
                 "kubeletVersion": True,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from clusterviz.clock import Clock, SystemClock
-from clusterviz.events import KINDS, RawObject, WatchEvent
+from clusterviz.events import WATCHED_KINDS, RawObject, WatchEvent
 from clusterviz.kube.config import describe_client
 from clusterviz.kube.evidence import ControlPlaneProbe
 from clusterviz.kube.metrics import MetricsPoller
@@ -35,7 +35,7 @@ __all__ = ["DEFAULT_KINDS", "KubeSource"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_KINDS: Final[tuple[str, ...]] = (*KINDS, "Event")
+DEFAULT_KINDS: Final[tuple[str, ...]] = WATCHED_KINDS
 """Every kind the model consumes, plus Warning events (kind "Event", field-selected type=Warning)."""
 
 MAX_CHANGES_PER_POLL: Final = 200_000

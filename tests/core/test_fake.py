@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from clusterviz.clock import ManualClock
-from clusterviz.events import KINDS, WatchEvent
+from clusterviz.events import WATCHED_KINDS, WatchEvent
 from clusterviz.fake import Churn, Demo, FakeCluster
 
 RawObject = dict[str, Any]
@@ -594,7 +594,7 @@ def test_list_returns_deep_copies_in_api_order() -> None:
     streamed, rv3 = c.iter_list("Pod")
     assert rv3 == rv and list(streamed) == again
     everything, _ = c.list_all()
-    assert list(everything) == list(KINDS)
+    assert list(everything) == list(WATCHED_KINDS)
     with pytest.raises(ValueError):
         c.list("Service")
 
