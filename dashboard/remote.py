@@ -61,21 +61,35 @@ def _counts(store: ClusterStore, args: dict[str, Any]) -> dict[str, int]:
 
 
 def _node(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
+    """What the node panel shows: the node, its pods, the why (its conditions with reasons, its heartbeat
+    lease, the Warning events about it) and the moment all this describes."""
     node = store.node(str(args["name"]))
     if node is None:
         return None
-    return {"node": node, "pods": store.pods_on(node["name"]), "no_metrics": no_metrics(store, "node")}
+    name = node["name"]
+    return {
+        "node": node,
+        "pods": store.pods_on(name),
+        "conditions": store.node_conditions(name),
+        "lease": store.node_lease(name),
+        "events": store.warnings_about("Node", "", name),
+        "no_metrics": no_metrics(store, "node"),
+        "at": store.now,
+    }
 
 
 def _pod(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
-    pod = store.pod(str(args["namespace"]), str(args["name"]))
+    namespace, name = str(args["namespace"]), str(args["name"])
+    pod = store.pod(namespace, name)
     if pod is None:
         return None
-    return {"pod": pod, "no_metrics": no_metrics(store, "pod")}
+    events = store.warnings_about("Pod", namespace, name)
+    return {"pod": pod, "events": events, "no_metrics": no_metrics(store, "pod"), "at": store.now}
 
 
-def _process(store: ClusterStore, args: dict[str, Any]) -> Any:
-    return store.process(str(args["name"]), args.get("node") or None)
+def _process(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
+    process = store.process(str(args["name"]), args.get("node") or None)
+    return None if process is None else {"process": process, "at": store.now}
 
 
 QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {

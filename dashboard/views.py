@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clusterviz.processes import EXPLANATIONS
 from clusterviz.store import pod_format
-from dashboard import metrics
-from dashboard.access.scope import EVERYTHING, Scope
+from dashboard import metrics, panels
 from dashboard.access.viewers import may
 from dashboard.fake_controls import CONTROLS
 from dashboard.hub import UnknownCluster, hub
@@ -66,6 +65,7 @@ async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
         "state_url": f"/api/v1/clusters/{cluster}/state?pods=table",
         "ws_path": f"/ws/clusters/{cluster}/?pods=table",
         "panel_base": f"/clusters/{cluster}/",
+        "replay_base": f"/replays/{cluster}/",
         "fake_controls": CONTROLS if _shows_controls(request, cluster) else [],
     }
     return render(request, "dashboard/cluster_map.html", context)
@@ -80,50 +80,33 @@ def _is_fake(cluster: str) -> bool:
     return hub.is_fake(cluster)
 
 
+def _live(cluster: str) -> panels.Source:
+    """The live source of a cluster's panels: its runtime's named queries (here, or of its watcher)."""
+
+    async def fetch(kind: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await _query(cluster, kind, **args)
+        return result
+
+    return panels.Source(cluster, fetch, f"/clusters/{cluster}/")
+
+
 @require_GET
 @_needs_watcher
 async def node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    context = await _query(cluster, "node", name=name)
-    if context is None:
-        return _gone(request, cluster, f"Node {name} is no longer in the cluster.")
-    scope = _scope(request)
-    context.update(node=scope.node(context["node"]), pods=scope.pods(context["pods"]))
-    context.update(cluster=cluster, explanations=EXPLANATIONS)
-    return render(request, "dashboard/panels/node.html", context)
+    return await panels.render_panel(request, _live(cluster), "node", {"name": name})
 
 
 @require_GET
 @_needs_watcher
 async def pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
-    context = await _query(cluster, "pod", namespace=namespace, name=name)
-    if context is None:
-        return _gone(request, cluster, f"Pod {namespace}/{name} is no longer in the cluster.")
-    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, **context})
+    return await panels.render_panel(request, _live(cluster), "pod", {"namespace": namespace, "name": name})
 
 
 @require_GET
 @_needs_watcher
 async def process_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    node = request.GET.get("node") or None
-    process = await _query(cluster, "process", name=name, node=node)
-    if process is None:
-        return _gone(request, cluster, f"No process {name} is known here.")
-    context = {
-        "cluster": cluster,
-        "process": _scope(request).process(process),
-        "explanation": EXPLANATIONS.get(name, EXPLANATIONS["node-agent"]),
-    }
-    return render(request, "dashboard/panels/process.html", context)
-
-
-def _scope(request: HttpRequest) -> Scope:
-    """What the viewer may see (the access middleware attaches it); everything when no viewer is attached."""
-    viewer = getattr(request, "viewer", None)
-    return viewer.scope if viewer is not None else EVERYTHING
-
-
-def _gone(request: HttpRequest, cluster: str, message: str) -> HttpResponse:
-    return render(request, "dashboard/panels/gone.html", {"cluster": cluster, "message": message}, status=404)
+    args = {"name": name, "node": request.GET.get("node") or None}
+    return await panels.render_panel(request, _live(cluster), "process", args)
 
 
 @require_POST

@@ -1,14 +1,17 @@
 """Where a replayed state comes from: a stored moment of a recorded cluster, or an imported snapshot.
 
 The replay pages and panels read these states as the live ones read the runtime's; nothing here is live.
+:func:`answer` gives a panel (see :mod:`dashboard.panels`) the same data from a replayed state as the runtime's
+query gives it from the live one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
-
-from django.http import Http404
 
 from clusterviz import export
 from clusterviz.wire import ClusterState
@@ -50,12 +53,47 @@ def replayed_state(cluster: str, at: float | None) -> dict[str, Any] | None:
     return {**moment.state, "history": {"checkpoint": moment.checkpoint, "imported": False, "at": at}}
 
 
-def replayed_object(cluster: str, kind: str, key: tuple[str, ...]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    state = replayed_state(cluster, None)
-    if state is None or not state["history"]["imported"]:
-        raise Http404(f"no imported snapshot named {cluster!r}")
+_CACHE_SIZE = 4
+_cache: OrderedDict[tuple[str, float | None], dict[str, Any] | None] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached_state(cluster: str, at: float | None) -> dict[str, Any] | None:
+    """:func:`replayed_state`, remembering the last few: a replay's panels ask for the same moment again and
+    again (each click, each re-render while it plays). A past moment never changes; "latest" (None) does."""
+    key = (cluster, at)
+    with _cache_lock:
+        if at is not None and key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    state = replayed_state(cluster, at)
+    with _cache_lock:
+        _cache[key] = state
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return state
+
+
+def answer(state: Mapping[str, Any], kind: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the runtime's panel query would have answered at the replayed moment, from what history keeps:
+    the map's views (node conditions without their reasons, pods as summaries unless containers were kept).
+    Warning events, leases and metrics are not part of history: they come back empty."""
+    at = state["history"]["at"]
     if kind == "node":
-        node = next((n for n in state["nodes"] if n["name"] == key[0]), None)
-        return node, state
-    pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
-    return pod, state
+        node = next((n for n in state["nodes"] if n["name"] == args["name"]), None)
+        pods = [p for p in state["pods"] if node is not None and p["node"] == node["name"]]
+        return None if node is None else {"node": node, "pods": pods, "conditions": [], "events": [], "at": at}
+    if kind == "pod":
+        key = (args["namespace"], args["name"])
+        pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
+        return None if pod is None else {"pod": pod, "events": [], "at": at}
+    process = _process(state, str(args["name"]), args.get("node"))
+    return None if process is None else {"process": process, "at": at}
+
+
+def _process(state: Mapping[str, Any], name: str, node: str | None) -> dict[str, Any] | None:
+    candidates = list(state["controlPlane"])
+    if node:
+        candidates += [a for n in state["nodes"] if n["name"] == node for a in n["agents"]]
+    matches = [p for p in candidates if p["name"] == name and (not node or p.get("node") in (node, None))]
+    return matches[0] if matches else None

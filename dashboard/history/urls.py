@@ -16,6 +16,7 @@ urlpatterns = [
     path("clusters/<str:cluster>/diff", views.diff_page, name="history-diff"),
     path("replays/<str:cluster>/", views.replay_map, name="replay-map"),
     path("replays/<str:cluster>/nodes/<str:name>/panel", views.replay_node_panel, name="replay-node-panel"),
+    path("replays/<str:cluster>/processes/<str:name>/panel", views.replay_process_panel, name="replay-process-panel"),
     path(
         "replays/<str:cluster>/pods/<str:namespace>/<str:name>/panel",
         views.replay_pod_panel,

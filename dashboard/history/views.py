@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clusterviz import export
@@ -34,7 +35,8 @@ from clusterviz.history import (
     series,
 )
 from clusterviz.wire import ClusterState
-from dashboard.history.replay import replayed_object, replayed_state
+from dashboard import panels
+from dashboard.history.replay import answer, cached_state, replayed_state
 from dashboard.history.store import HistoryConfig, HistoryError, HistoryStore, ImportRefused, stored_snapshot
 from dashboard.hub import UnknownCluster
 
@@ -445,6 +447,7 @@ async def replay_map(request: HttpRequest, cluster: str) -> HttpResponse:
         "state_url": reverse("history-state", args=[cluster]),
         "ws_path": "",
         "panel_base": f"/replays/{cluster}/",
+        "replay_base": f"/replays/{cluster}/",
         "fake_controls": [],
         "replay_imported": True,
         "replay_at": state["history"]["at"],
@@ -453,35 +456,39 @@ async def replay_map(request: HttpRequest, cluster: str) -> HttpResponse:
     return render(request, "dashboard/cluster_map.html", context)
 
 
+async def _replay_panel(request: HttpRequest, cluster: str, kind: str, args: dict[str, Any]) -> HttpResponse:
+    """A panel at the replayed moment (``?at=``; an imported snapshot has one moment), through the same code
+    as the live panels (dashboard.panels), fed by the rebuilt state instead of the runtime."""
+    try:
+        at = _moment(request, "at")
+    except BadQuery as error:
+        return HttpResponseBadRequest(str(error))
+    state = await in_thread(cached_state, cluster, at)
+    if state is None:
+        message = _("Nothing is recorded of %(cluster)s at %(moment)s.") % {
+            "cluster": cluster,
+            "moment": format_moment(at) if at is not None else _("any moment"),
+        }
+        context = {"cluster": cluster, "message": message, "url": request.get_full_path(), "follow": ""}
+        return render(request, "dashboard/panels/gone.html", context, status=404)
+
+    async def fetch(what: str, query: Mapping[str, Any]) -> dict[str, Any] | None:
+        return answer(state, what, query)
+
+    source = panels.Source(cluster, fetch, f"/replays/{cluster}/", at=state["history"]["at"])
+    return await panels.render_panel(request, source, kind, args)
+
+
 @require_GET
 async def replay_node_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
-    node, state = await in_thread(replayed_object, cluster, "node", (name,))
-    if node is None:
-        return render(
-            request,
-            "dashboard/panels/gone.html",
-            {"cluster": cluster, "message": f"No node {name} in this snapshot."},
-            status=404,
-        )
-    from clusterviz.processes import EXPLANATIONS
-
-    pods = [p for p in state["pods"] if p["node"] == name]
-    return render(
-        request,
-        "dashboard/panels/node.html",
-        {"cluster": cluster, "node": node, "pods": pods, "explanations": EXPLANATIONS},
-    )
+    return await _replay_panel(request, cluster, "node", {"name": name})
 
 
 @require_GET
 async def replay_pod_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
-    pod, _ = await in_thread(replayed_object, cluster, "pod", (namespace, name))
-    if pod is None:
-        return render(
-            request,
-            "dashboard/panels/gone.html",
-            {"cluster": cluster, "message": f"No pod {namespace}/{name} in this snapshot."},
-            status=404,
-        )
-    pod = {**pod, "containers": [], "volumes": []}  # a snapshot keeps pod summaries only
-    return render(request, "dashboard/panels/pod.html", {"cluster": cluster, "pod": pod})
+    return await _replay_panel(request, cluster, "pod", {"namespace": namespace, "name": name})
+
+
+@require_GET
+async def replay_process_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
+    return await _replay_panel(request, cluster, "process", {"name": name, "node": request.GET.get("node") or None})

@@ -54,6 +54,7 @@
       history.replaceState(history.state, '', u.pathname + u.search + u.hash);
     }
     function render(t) {
+      if (cv.setReplayMoment) cv.setReplayMoment(t);  // open panels show this moment too
       timeEl.textContent = fmt(t);
       timeEl.dateTime = new Date(t * 1000).toISOString();
       if (slider && document.activeElement !== slider) slider.value = String(Math.round(t));

@@ -56,6 +56,7 @@
     stateUrl: app.dataset.stateUrl || '',
     wsPath: app.dataset.wsPath || '',
     panelBase: app.dataset.panelBase || '',
+    replayBase: app.dataset.replayBase || '',
   };
   let explanations = {};
   try {
@@ -1394,18 +1395,17 @@
   function click(x, y) {
     const h = hitTest(x, y);
     if (!h) return;
-    const base = cfg.panelBase;
     const enc = encodeURIComponent;
     let prev = selected, url = null;
     if (h.kind === 'pod') {
       selected = { kind: 'pod', id: h.pod.uid };
-      url = base + 'pods/' + enc(h.pod.namespace) + '/' + enc(h.pod.name) + '/panel';
+      url = panelUrl('pods/' + enc(h.pod.namespace) + '/' + enc(h.pod.name) + '/panel');
     } else if (h.kind === 'node') {
       selected = { kind: 'node', id: h.rec.name };
-      url = base + 'nodes/' + enc(h.rec.name) + '/panel';
+      url = panelUrl('nodes/' + enc(h.rec.name) + '/panel');
     } else if (h.kind === 'agent') {
       selected = { kind: 'node', id: h.rec.name };
-      url = base + 'processes/' + enc(h.agent.name) + '/panel?node=' + enc(h.rec.name);
+      url = processUrl(h.agent.name, h.rec.name);
     } else return;
     redrawSelection(prev);
     openPanel(url);
@@ -1419,9 +1419,72 @@
     schedule();
   }
 
+  // ---------------------------------------------------------------- panels that follow the cluster
+  // An open panel names what it shows (data-follow: "pod:<uid>", "node:<name>", "cp") and where it comes from
+  // (data-url). Live, it is fetched again when a delta touches that object; in a replay, when the moment
+  // moves (from /replays/<cluster>/…?at=<moment>: the replayed state, never the live one). At most once a
+  // second; an answer to an older request than the panel's latest is dropped.
+  let replayAt = null;             // the moment being replayed (history.js), or null: live
+  let panelFetchedAt = 0, panelTimer = 0;
+  const PANEL_MIN_MS = 1000;
+  function panelUrl(path, params) {
+    const q = new URLSearchParams(params || {});
+    if (replayAt !== null && cfg.replayBase) { q.set('at', String(replayAt)); return cfg.replayBase + path + '?' + q; }
+    const qs = q.toString();
+    return cfg.panelBase + path + (qs ? '?' + qs : '');
+  }
+  function rebase(url) {           // a panel's URL for the current mode (live or the replayed moment)
+    const u = new URL(url, location.href);
+    const live = cfg.panelBase, rep = cfg.replayBase;
+    let path = u.pathname;
+    if (rep && path.startsWith(rep)) path = path.slice(rep.length);
+    else if (path.startsWith(live)) path = path.slice(live.length);
+    else return url;
+    u.searchParams.delete('at');
+    return panelUrl(path, Object.fromEntries(u.searchParams));
+  }
+  function shown() { return panel && panel.dataset.open === '1' ? panel.querySelector('[data-url]') : null; }
+  function touches(d, follow) {
+    if (!follow) return false;
+    if (follow === 'cp') return !!d.controlPlane;
+    const i = follow.indexOf(':'), kind = follow.slice(0, i), id = follow.slice(i + 1);
+    const ch = kind === 'pod' ? d.pods : d.nodes;
+    if (!ch) return false;
+    const key = kind === 'pod' ? 'uid' : 'name';
+    return (ch.remove || []).includes(id) || (ch.upsert || []).some((o) => o[key] === id);
+  }
+  function refreshPanel() {
+    const s = shown();
+    if (!s || !window.htmx) return;
+    const wait = panelFetchedAt + PANEL_MIN_MS - Date.now();
+    if (wait > 0) { if (!panelTimer) panelTimer = setTimeout(() => { panelTimer = 0; refreshPanel(); }, wait); return; }
+    panelFetchedAt = Date.now();
+    fetchPanel(rebase(s.dataset.url));
+  }
+  function fetchPanel(url) {
+    panel.dataset.url = url;
+    window.htmx.ajax('GET', url, { target: '#side-panel', swap: 'innerHTML' });
+  }
+  function panelFollows(d) { const s = shown(); if (s && touches(d, s.dataset.follow)) refreshPanel(); }
+  function setReplayMoment(t) {
+    const changed = t !== replayAt;
+    replayAt = t;
+    if (changed && shown()) refreshPanel();
+  }
+  if (panel) {
+    panel.addEventListener('htmx:beforeRequest', (e) => {  // links inside a panel open panels too
+      if (e.detail.target === panel && e.detail.requestConfig) panel.dataset.url = e.detail.requestConfig.path;
+    });
+    panel.addEventListener('htmx:beforeSwap', (e) => {
+      const c = e.detail.requestConfig;
+      if (e.detail.target === panel && c && panel.dataset.url && c.path !== panel.dataset.url) e.preventDefault();
+    });
+  }
+
   function openPanel(url) {
     if (!panel) return;
     panel.dataset.open = '1';
+    panelFetchedAt = Date.now();
     panel.dataset.url = url;
     if (window.htmx && typeof window.htmx.ajax === 'function') {
       window.htmx.ajax('GET', url, { target: '#side-panel', swap: 'innerHTML' });
@@ -1526,7 +1589,7 @@
   const HEALTH_RANK = { healthy: 0, unknown: 1, degraded: 2, unhealthy: 3 };
   function healthClass(h) { return HEALTH_COLOR[h] ? h : 'unknown'; }
   function processUrl(name, node) {
-    return cfg.panelBase + 'processes/' + encodeURIComponent(name) + '/panel?node=' + encodeURIComponent(node || '');
+    return panelUrl('processes/' + encodeURIComponent(name) + '/panel', node ? { node } : {});
   }
   function renderControlPlane() {
     const list = $('cp-list');
@@ -1604,7 +1667,7 @@
           const r = recs.get(name);
           if (r) focusRec(r);
           const prev = selected; selected = { kind: 'node', id: name }; redrawSelection(prev);
-          openPanel(cfg.panelBase + 'nodes/' + encodeURIComponent(name) + '/panel');
+          openPanel(panelUrl('nodes/' + encodeURIComponent(name) + '/panel'));
         });
         if (i) p.appendChild(document.createTextNode(', '));
         p.appendChild(b);
@@ -1802,6 +1865,7 @@
   function applyDeltaInternal(d) {
     const t0 = performance.now();
     applyDeltaModel(d);
+    if (!livePaused) panelFollows(d);
     const dt = performance.now() - t0;
     stats.lastDeltaApplyMs = dt;
     stats.deltas++;
@@ -1905,7 +1969,9 @@
     ready,
     // replay (static/clusterviz/history.js): stop applying live messages, show any state, then go back
     pauseLive: () => { livePaused = true; buffered = []; updateIndicator(); },
-    resumeLive: () => { livePaused = false; buffered = []; resyncing = false; resync('back to live'); updateIndicator(); },
+    resumeLive: () => { livePaused = false; buffered = []; resyncing = false; setReplayMoment(null); resync('back to live'); updateIndicator(); },
+    setReplayMoment,                // the moment replayed (epoch seconds), for the panels; null: live
+    refreshPanel,
     isLive: () => !livePaused,
   };
 

@@ -28,7 +28,7 @@ async def test_queries_over_the_layer_match_the_runtime() -> None:
         assert await remote.query("node", name="no-such-node") is None
         pod = state["pods"][0]
         assert (await remote.query("pod", namespace=pod["namespace"], name=pod["name"]))["pod"]["uid"] == pod["uid"]
-        assert (await remote.query("process", name="kube-apiserver", node=None))["name"] == "kube-apiserver"
+        assert (await remote.query("process", name="kube-apiserver", node=None))["process"]["name"] == "kube-apiserver"
         assert "source" in await remote.query("health")
         await remote.query("control", action="scale", form={"replicas": "4"})
         with pytest.raises(QueryRefused, match="between 0 and"):
