@@ -26,6 +26,7 @@ from clusterviz.wire import (
     NodeCondition,
     NodeView,
     OwnerView,
+    PodCondition,
     PodView,
     Resources,
     Taint,
@@ -39,6 +40,7 @@ __all__ = [
     "map_node",
     "map_node_conditions",
     "map_pod",
+    "map_pod_conditions",
     "parse_time",
     "pod_status_class",
     "replicaset_of",
@@ -725,9 +727,23 @@ def _message(status: dict[str, Any], conditions: list[Any] | tuple[Any, ...]) ->
     return ""
 
 
-def _readiness_gates(spec: dict[str, Any]) -> list[str]:
+def _readiness_gates(spec: dict[str, Any]) -> set[str]:
     gates = (_dict(g).get("conditionType") for g in _list(spec.get("readinessGates"))[:MAX_CONDITIONS])
-    return [_cap(g, MAX_SHORT) for g in gates if type(g) is str and g]
+    return {_cap(g, MAX_SHORT) for g in gates if type(g) is str and g}
+
+
+def map_pod_conditions(raw: RawObject) -> list[PodCondition]:
+    """A Pod's conditions with their reason and message, each marked when a readiness gate adds it: the pod
+    panel's "why" (the store keeps them beside the PodView, which history and exports share)."""
+    if type(raw) is not dict:
+        return []
+    gates = _readiness_gates(_dict(raw.get("spec")))
+    conditions = _list(_dict(raw.get("status")).get("conditions"))[:MAX_CONDITIONS]
+    out: list[PodCondition] = []
+    for cond in conditions:
+        view = _condition(cond)
+        out.append({**view, "readinessGate": view["type"] in gates})
+    return out
 
 
 def _volumes(spec: dict[str, Any]) -> list[VolumeView]:
@@ -768,8 +784,6 @@ def map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             "qosClass": "",
             "containers": [],
             "volumes": [],
-            "conditions": [],
-            "readinessGates": [],
             "labels": {},
             "requests": {"cpu": 0, "memory": 0, "pods": 1},
             "usage": None,
@@ -825,8 +839,6 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
         "qosClass": qos if qos in _QOS else _qos_class(containers, inits),
         "containers": views,
         "volumes": _volumes(spec),
-        "conditions": [_condition(c) for c in conditions[:MAX_CONDITIONS]],
-        "readinessGates": _readiness_gates(spec),
         "labels": _labels(meta.get("labels")),
         "requests": _effective_requests(spec, containers, inits),
         "usage": None,  # not in the Pod object: metrics.k8s.io, filled by the store

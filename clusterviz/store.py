@@ -17,7 +17,15 @@ from typing import Any, Literal
 import orjson
 
 from clusterviz.events import RawObject, WarningEvents, WatchEvent
-from clusterviz.mapping import LeaseView, map_lease, map_node, map_node_conditions, map_pod, revision_annotation
+from clusterviz.mapping import (
+    LeaseView,
+    map_lease,
+    map_node,
+    map_node_conditions,
+    map_pod,
+    map_pod_conditions,
+    revision_annotation,
+)
 from clusterviz.podtable import PodTableEncoder, details_table, table_fields
 from clusterviz.processes import control_plane_processes, kubelet_reporting, lease_freshness, node_agents
 from clusterviz.wire import (
@@ -28,6 +36,7 @@ from clusterviz.wire import (
     NodeCondition,
     NodeView,
     OwnerView,
+    PodCondition,
     PodSummary,
     PodView,
     Process,
@@ -177,6 +186,7 @@ class ClusterStore:
         self.now = 0.0
         self._node_base: dict[str, NodeView] = {}
         self._node_conditions: dict[str, list[NodeCondition]] = {}  # with reasons and times, for the panel
+        self._pod_conditions: dict[str, tuple[PodCondition, ...]] = {}  # by uid, for the panel; shared (_share)
         self.warnings = WarningEvents()
         self._nodes: dict[str, NodeView] = {}
         self._pods: dict[str, PodView] = {}
@@ -243,6 +253,18 @@ class ClusterStore:
     def node_lease(self, name: str) -> LeaseView | None:
         """The node's heartbeat lease (kube-node-lease), whose renewals say the kubelet is alive."""
         return self._leases.get((NODE_LEASE_NAMESPACE, name))
+
+    def pod_conditions(self, namespace: str, name: str) -> list[PodCondition]:
+        """The pod's conditions with their reasons (the PodView keeps what history and exports share)."""
+        uid = self._pod_uid.get((namespace, name))
+        return list(self._pod_conditions.get(uid, ())) if uid else []
+
+    def _keep_conditions(self, uid: str, raw: RawObject) -> None:
+        """Most pods have the same conditions (all True, no reason): one shared tuple for all of them."""
+        shared = self._shared
+        conditions = tuple(shared.setdefault(("condition", *c.values()), c) for c in map_pod_conditions(raw))
+        key = ("conditions", *(tuple(c.values()) for c in conditions))
+        self._pod_conditions[uid] = shared.setdefault(key, conditions)
 
     def warnings_about(self, kind: str, namespace: str, name: str) -> list[WarningEvent]:
         """The Warning events about an object, newest first."""
@@ -505,6 +527,7 @@ class ClusterStore:
             return
         view = self._share(map_pod(event.object, self))
         view["usage"] = self._pod_usage.get(key)
+        self._keep_conditions(uid, event.object)
         old = self._pods.get(uid)
         if old == view:
             return
@@ -551,10 +574,6 @@ class ClusterStore:
         for container in view["containers"]:
             container["name"] = intern(container["name"])
             container["image"] = intern(container["image"])
-        view["conditions"] = [
-            shared.setdefault(("condition", c["type"], c["status"], c["reason"], c["message"]), c)
-            for c in view["conditions"]
-        ]
         return view
 
     def _on_replicaset(self, event: WatchEvent) -> None:
@@ -668,6 +687,7 @@ class ClusterStore:
 
     def _remove_pod(self, uid: str) -> None:
         pod = self._pods.pop(uid, None)
+        self._pod_conditions.pop(uid, None)
         if pod is None:
             return
         self._pod_json_stale.discard(uid)

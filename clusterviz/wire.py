@@ -111,6 +111,10 @@ class Condition(TypedDict):
     message: str
 
 
+class PodCondition(Condition):
+    readinessGate: bool  # a condition spec.readinessGates adds to Ready (e.g. a load balancer's registration)
+
+
 class NodeCondition(Condition):
     lastHeartbeatAt: float | None  # when the kubelet last reported it
     lastTransitionAt: float | None  # since when it has had this status
@@ -170,8 +174,6 @@ class PodView(PodSummary):
 
     containers: list[ContainerView]
     volumes: list[VolumeView]
-    conditions: list[Condition]  # as the pod's status lists them; readiness gates' conditions included
-    readinessGates: list[str]  # the condition types spec.readinessGates adds to Ready
 
 
 SUMMARY_FIELDS: tuple[str, ...] = tuple(PodSummary.__annotations__)

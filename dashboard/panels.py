@@ -149,11 +149,10 @@ def node_context(source: Source, data: Data, scope: Scope) -> Data:
 def pod_context(source: Source, data: Data, scope: Scope) -> Data:
     pod, now = data["pod"], data["at"]
     containers = [_container(c, now) for c in pod.get("containers") or []]
-    gates = set(pod.get("readinessGates") or [])
-    conditions = [{**c, "gate": c["type"] in gates} for c in pod.get("conditions") or []]
     node = pod.get("node")
     return {
-        "pod": {**pod, "containers": containers, "conditions": conditions},
+        "pod": {**pod, "containers": containers},
+        "conditions": data.get("conditions") or [],
         "restarts_text": restarts_text(pod["restarts"], last_restart_at(containers), now),
         "node_url": node_url(source, node) if node else "",
         "events": _events(data.get("events") or [], now),

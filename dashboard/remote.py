@@ -83,8 +83,13 @@ def _pod(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
     pod = store.pod(namespace, name)
     if pod is None:
         return None
-    events = store.warnings_about("Pod", namespace, name)
-    return {"pod": pod, "events": events, "no_metrics": no_metrics(store, "pod"), "at": store.now}
+    return {
+        "pod": pod,
+        "conditions": store.pod_conditions(namespace, name),
+        "events": store.warnings_about("Pod", namespace, name),
+        "no_metrics": no_metrics(store, "pod"),
+        "at": store.now,
+    }
 
 
 def _process(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
