@@ -126,6 +126,16 @@ def _node_conditions(conditions: Sequence[Mapping[str, Any]], now: float) -> lis
 # -- the three panels ---------------------------------------------------------------------------------------------
 
 
+def _stopped_reporting(node: Mapping[str, Any], now: float) -> str:
+    """"the kubelet stopped reporting 2m ago" when the server decided it no longer reports (NodeView.reporting)."""
+    if node.get("reporting", True):
+        return ""
+    since = node.get("lastReportedAt")
+    if since is None:
+        return _("the kubelet has not reported since this dashboard started watching")
+    return _("the kubelet stopped reporting %(age)s") % {"age": ago(since, now)}
+
+
 def node_context(source: Source, data: Data, scope: Scope) -> Data:
     node, now = scope.node(data["node"]), data["at"]
     conditions = _node_conditions(data.get("conditions") or statuses_only(node), now)
@@ -139,6 +149,7 @@ def node_context(source: Source, data: Data, scope: Scope) -> Data:
         "pressures": [c for c in conditions if c["type"] != "Ready"],
         "reasons_known": bool(data.get("conditions")),
         "lease_ago": ago(lease.get("renewTime"), now) if lease else "",
+        "stopped_reporting": _stopped_reporting(node, now),
         "events": _events(data.get("events") or [], now),
         "no_metrics": data.get("no_metrics", ""),
         "follow": "node:" + node["name"],

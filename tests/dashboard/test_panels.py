@@ -73,6 +73,7 @@ async def test_a_node_whose_kubelet_stopped_says_so_with_the_reason_and_ages() -
     assert status == 200
     assert 'data-ready="Unknown"' in html and "NodeStatusUnknown" in html
     assert "Kubelet stopped posting node status." in html
+    assert re.search(r"data-stopped-reporting>the kubelet stopped reporting \dm\d+s ago<", html)
     assert re.search(r"the kubelet last reported \d+m\d+s ago · Unknown for \d+s<", html)
     assert re.search(r"heartbeat lease renewed \dm\d+s ago", html)
     assert 'data-condition="MemoryPressure"' in html and "node.kubernetes.io/unreachable" in html
