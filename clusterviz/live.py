@@ -148,6 +148,8 @@ class ClusterRuntime:
         kind = (first_fields, pods)
         with self._lock:
             store = self.store
+            if not self._started:  # still connecting: the source's own word on why
+                store.set_source(self.source.status())
             store.refresh()
             version = (store.revision, store.seq)
             cached = self._state_cache.get(kind)

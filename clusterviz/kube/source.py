@@ -126,7 +126,7 @@ class KubeSource:
         waiting = {r.resource.name for r in self._reflectors}
         lists: dict[str, list[Iterable[RawObject]]] = {}  # per kind, the listings of its reflectors
         deadline = time.monotonic() + self.start_timeout
-        while waiting:
+        while waiting and not self._stopped:  # stop() ends the wait too
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
@@ -236,9 +236,10 @@ class KubeSource:
 
     @staticmethod
     def _not_yet(worst: ReflectorHealth) -> str:
+        """Why a source in state "connecting" has no answer yet (the state itself says "not connected yet")."""
         if worst.state == "connecting":
-            return "not connected yet: waiting for the first answer"
-        return f"not connected yet: {worst.last_error or worst.reason}"
+            return "waiting for the first answer"
+        return worst.last_error or worst.reason
 
     @staticmethod
     def _reason(worst: ReflectorHealth, troubled: list[ReflectorHealth]) -> str:

@@ -74,7 +74,7 @@
 
   // ---------------------------------------------------------------- model
   const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: cfg.cluster };
-  const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail' };
+  const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [] };
   let recs = new Map();            // node name → rec (one card)
   const pendingRec = mkRec(null, 'pending');
   let groups = [];                 // [{label, y, count}]
@@ -620,6 +620,7 @@
 
   function drawFull() {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
+    stats.hatched = []; // the cards drawn hatched (their kubelet not reporting), for tests and the curious
     if (G.mode === 'compact') {
       drawFullRaster(visibleRecs());
     } else {
@@ -930,6 +931,7 @@
       for (let d = -h; d < w; d += gap) { ctx.moveTo(x + d, y + h); ctx.lineTo(x + d + h, y); }
       ctx.stroke();
       ctx.restore();
+      if (stats.hatched.indexOf(r.name) < 0) stats.hatched.push(r.name);
     }
   }
   function lastReportedText(n) {
@@ -1045,15 +1047,15 @@
       const roles = (n.roles && n.roles.length ? n.roles.join(',') : 'worker');
       ctx.fillText(fitText(roles + ' · kubelet ' + (n.kubeletVersion || '?') + ' · ' + shortRuntime(n.containerRuntime), (cw - 2 * pad) * s), X(pad), Y(31));
       // line 3: cordoned / pressure flags, then taints, arch, OS
-      const flags = [];
-      if (silent(n)) flags.push('⌛ ' + (n.lastReportedAt ? interpolate(_('last reported %(time)s'), { time: hhmmss(n.lastReportedAt * 1000) }) : _('not reporting')));
-      if (n.unschedulable) flags.push('⊘ ' + _('cordoned'));
-      for (const p of pressures) flags.push('⚠ ' + p);
+      const flags = []; // [text, colour]
+      if (silent(n)) flags.push([n.lastReportedAt ? interpolate(_('last reported %(time)s'), { time: hhmmss(n.lastReportedAt * 1000) }) : _('not reporting'), C.notReady]);
+      if (n.unschedulable) flags.push(['⊘ ' + _('cordoned'), C.cordon]);
+      for (const p of pressures) flags.push(['⚠ ' + p, C.barWarn]);
       const taints = (n.taints || []).length;
       let fx = X(pad);
       ctx.font = font(9.5 * s, '600');
-      for (const f of flags) {
-        ctx.fillStyle = f.charAt(0) === '⊘' ? C.cordon : f.charAt(0) === '⌛' ? C.notReady : C.barWarn;
+      for (const [f, colour] of flags) {
+        ctx.fillStyle = colour;
         ctx.fillText(f, fx, Y(44));
         fx += ctx.measureText(f).width + 8 * s;
       }

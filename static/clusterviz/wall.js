@@ -326,6 +326,7 @@
     }
     return true;
   }
+  let stale = false; // the picture is not live (set per draw)
   function hatch(x, y, w, h) {
     ctx.save();
     ctx.beginPath(); ctx.rect(x, y, w, h); ctx.clip();
@@ -356,11 +357,13 @@
     const bw = w - 2 * pad, bh = y + h - pad - top;
     if (bh < 2) return;
     if (grouped || !drawSquares(t.counts, x + pad, top, bw, bh)) drawBar(t.counts, x + pad, top, bw, Math.min(bh, Math.max(6, h * 0.5)));
-    if (t.silent) { hatch(x + pad, top, bw, bh); stats.hatched++; } // its pods: as last reported, not as now
+    // its pods as last reported, not as now: a silent node's, or every tile while the picture is not live
+    if (t.silent || stale) { hatch(x + pad, top, bw, bh); stats.hatched++; }
   }
   function draw() {
     const nodes = visibleNodes();
     stats.hatched = 0;
+    stale = freshness().st !== 'live';
     renderHeader(nodes, new Set(nodes.map((n) => n.name)));
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = C.bg; ctx.fillRect(0, 0, cssW, cssH);
@@ -422,6 +425,6 @@
     applyDelta: (d) => { lastMsgAt = Date.now(); return handleDelta(d); },
     rotate,
     freshness: () => freshness().st,
-    redraw: () => { dirty = true; if (haveState) { dirty = false; draw(); } },
+    redraw: () => { renderFreshness(); dirty = true; if (haveState) { dirty = false; draw(); } },
   };
 })();

@@ -111,21 +111,49 @@ def _assert_no_credentials(driver: Driver, caplog: pytest.LogCaptureFixture, *se
         assert secret not in exposed
 
 
-def test_an_unreachable_server_is_an_error_and_start_still_returns(
+def _watch_until_reason(source: KubeSource, words: str, timeout: float = 30.0) -> Driver:
+    started = time.monotonic()
+    driver = Driver(source).start()
+    assert time.monotonic() - started < source.start_timeout + 2, "start() returns within its bound"
+    driver.wait_for(f"reason with {words!r}", lambda s: words in s.source["reason"], timeout)
+    return driver
+
+
+def test_a_server_never_reached_is_not_connected_yet_not_stale_with_server_context_and_reason(
     tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    path = _kubeconfig(
-        tmp_path / "kc", clusters=[{"name": "c", "cluster": {"server": f"https://127.0.0.1:{_free_port()}"}}]
-    )
-    source = sources("down", load_cluster(str(path)), start_timeout=3.0)
-    driver = _watch_until_error(source)
+    server = f"https://127.0.0.1:{_free_port()}"  # a closed port
+    path = _kubeconfig(tmp_path / "kc", clusters=[{"name": "c", "cluster": {"server": server}}])
+    source = sources("down", load_cluster(str(path), "beta"), start_timeout=3.0, context="beta")
+    driver = _watch_until_reason(source, "connection refused")
     assert driver.first is not None and dict(driver.first.objects) == {}
-    reason = source.status()["reason"]
-    assert "connection refused, retrying in" in reason, reason
+    status = source.status()
+    assert status["state"] == "connecting", "it was never live, so it is not stale"
+    assert status["reason"] == "connection refused", status
+    assert (status["server"], status["context"]) == (server, "beta")
+    assert "stale" not in {state for state, _ in driver.states} and "live" not in {state for state, _ in driver.states}
     assert source.poll(1.0) == []  # nothing to deliver, and nothing raised
     assert source.health()["reflectors"]["Pod"]["errors"] >= 1
     _assert_no_credentials(driver, caplog, TOKEN)
+
+
+def test_a_black_hole_that_accepts_and_never_answers_is_not_connected_yet(
+    tmp_path: Path, sources: Callable[..., KubeSource], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as hole:  # listens; nobody ever reads or writes
+        server = f"https://127.0.0.1:{hole.getsockname()[1]}"
+        path = _kubeconfig(tmp_path / "kc", clusters=[{"name": "c", "cluster": {"server": server}}])
+        source = sources("hole", load_cluster(str(path)), start_timeout=3.0, context="alpha")
+        first = Driver(source).start()
+        assert first.source.status()["state"] == "connecting"
+        assert first.source.status()["reason"] == "waiting for the first answer"
+        driver = _watch_until_reason(source, "timed out")
+        status = source.status()
+        assert status["state"] == "connecting" and "timed out" in status["reason"], status
+        assert (status["server"], status["context"]) == (server, "alpha")
+        _assert_no_credentials(driver, caplog, TOKEN)
 
 
 def test_a_wrong_certificate_authority_is_an_error(
@@ -154,9 +182,9 @@ def test_a_wrong_certificate_authority_is_an_error(
     )
     ca_data = base64.b64encode((tmp_path / "other.crt").read_bytes()).decode()
     path = cluster.kubeconfig_variant(tmp_path / "kc", ca_data=ca_data)
-    driver = _watch_until_error(sources("bad-ca", load_cluster(str(path)), start_timeout=3.0))
-    reason = driver.source.status()["reason"]
-    assert "TLS: the server's certificate is not trusted" in reason, reason
+    words = "TLS: the server's certificate is not trusted"
+    driver = _watch_until_reason(sources("bad-ca", load_cluster(str(path)), start_timeout=3.0), words)
+    assert driver.source.status()["state"] == "connecting", "no trusted answer ever came: not connected yet"
     key_data = yaml.safe_load(path.read_text())["users"][0]["user"]["client-key-data"]
     _assert_no_credentials(driver, caplog, key_data, key_data[:40])
 

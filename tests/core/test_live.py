@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import orjson
@@ -11,7 +12,8 @@ from clusterviz.clock import ManualClock
 from clusterviz.fake import FakeCluster
 from clusterviz.live import ClusterRuntime, Relisted
 from clusterviz.podtable import decode_pod_table
-from tests.core.handed import HandedSource
+from clusterviz.wire import SourceStatus
+from tests.core.handed import LIVE, HandedSource
 from tests.merge import apply_delta
 
 
@@ -41,3 +43,46 @@ def test_a_change_too_big_for_a_delta_sends_the_clients_for_the_state(
         client = {**table, "pods": decode_pod_table(table["podTable"])}
     assert client["pods"] == orjson.loads(runtime.state_json())["pods"]
     assert len(client["pods"]) == pods
+
+
+class SlowToList(HandedSource):
+    """A source whose first list waits until the test lets it go (an API server that does not answer)."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        super().__init__(cluster)
+        self.answer = threading.Event()
+        self.listed = False
+        self.reason = "waiting for the first answer"
+
+    def start(self) -> Relisted:
+        self.answer.wait()
+        self.listed = True
+        return super().start()
+
+    def status(self) -> SourceStatus:
+        if self.listed:
+            return LIVE
+        return {**LIVE, "state": "connecting", "reason": self.reason}
+
+
+def test_readers_get_the_empty_model_and_why_at_once_while_the_first_list_waits() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=2, pods_per_node=3, scenario="quiet")
+    source = SlowToList(cluster)
+    runtime = ClusterRuntime("slow", source, lambda text: None)  # type: ignore[arg-type]
+    source.reason = "connection refused"  # the reason moves on while the first list is awaited
+    starting = threading.Thread(target=runtime.start, daemon=True)
+    starting.start()
+    try:
+        state = orjson.loads(runtime.state_json())  # would wait for the list if start held the store's lock
+        assert not source.listed, "answered while the source was still waiting"
+        assert (state["nodes"], state["pods"]) == ([], [])
+        assert state["source"]["state"] == "connecting"
+        assert state["source"]["reason"] == "connection refused"
+        assert runtime.read(lambda store: store.source["reason"]) == "connection refused"
+        assert not runtime.wait_started(0)
+    finally:
+        source.answer.set()
+    assert runtime.wait_started(30)
+    starting.join(30)
+    state = orjson.loads(runtime.state_json())
+    assert state["source"]["state"] == "live" and len(state["nodes"]) == 3

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+import yaml
 from django.test import AsyncClient
 
 from dashboard import hub as hub_module
@@ -71,3 +75,49 @@ async def test_a_broken_cluster_shows_its_error_and_the_others_still_work(
         assert (await client.get("/clusters/broken/")).status_code == 200
     finally:
         await hub.stop()
+
+
+def _kubeconfig_at(path: Path, server: str) -> Path:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "hole-ctx", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "hole-ctx",
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+async def test_the_first_page_answers_at_once_while_the_api_server_never_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clusterviz.kube import KubeSource, load_cluster
+
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as hole:  # accepts, never answers
+        server = f"https://127.0.0.1:{hole.getsockname()[1]}"
+        path = _kubeconfig_at(tmp_path / "kc", server)
+        env = {"CLUSTERVIZ_CONTEXTS": "hole=hole-ctx", "CLUSTERVIZ_KUBECONFIG": str(path)}
+        hub = hub_module.Hub(cluster_specs(env, FAKE))
+
+        def patient(spec: Any) -> KubeSource:  # would wait an hour for its first lists, if anyone waited for it
+            return KubeSource(spec.name, load_cluster(str(path), spec.context), start_timeout=3600, context="hole-ctx")
+
+        monkeypatch.setattr("dashboard.hub.build_source", patient)
+        for module in ("dashboard.hub", "dashboard.views", "dashboard.consumers"):
+            monkeypatch.setattr(f"{module}.hub", hub)
+        client = AsyncClient()
+        try:
+            # a guard, not a measurement: before the fix the page waited for the first list, here an hour
+            page = await asyncio.wait_for(client.get("/clusters/hole/"), 120)
+            assert page.status_code == 200
+            state = orjson.loads((await asyncio.wait_for(client.get("/api/v1/clusters/hole/state"), 120)).content)
+        finally:
+            await hub.stop()
+    source = state["source"]
+    assert source["state"] == "connecting", "never live: not connected yet, not stale"
+    assert source["reason"] == "waiting for the first answer" or "timed out" in source["reason"], source
+    assert (source["server"], source["context"]) == (server, "hole-ctx")
+    assert state["nodes"] == [] and state["pods"] == []
+    assert all("managed" not in text for p in state["controlPlane"] for text in p["evidence"])
