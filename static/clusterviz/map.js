@@ -1544,6 +1544,9 @@
       unscheduled: nf.format(counts.unscheduled),
     });
     if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
+    let quiet = 0;
+    for (const n of state.nodes.values()) if (silent(n)) { const r = recs.get(n.name); quiet += r ? r.pods.length : 0; }
+    if (quiet) sum += ' ' + interpolate(ngettext('%(count)s pod is only as last reported: its kubelet stopped reporting.', '%(count)s pods are only as last reported: their kubelet stopped reporting.', quiet), { count: nf.format(quiet) });
     if (!seen) sum = _('Nothing observed yet: the cluster has not answered.');
     setText('map-summary', sum);
     if (nsDirty) fillNamespaces();
