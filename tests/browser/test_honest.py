@@ -39,6 +39,7 @@ def test_after_break_a_worker_its_agents_are_unknown_and_its_pods_drawn_as_last_
     server = Server(tmp_path, CLUSTERVIZ_FAKE_SPEED="10")  # the node lease's 40 s pass in 4
     server.start()
     try:
+        server.log_in(page)  # the fake cluster's buttons are for signed-in users
         page.goto(f"{server.url}/clusters/demo/")
         page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=20_000)
         assert page.evaluate(f"{SILENT} === undefined")
