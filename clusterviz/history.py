@@ -414,6 +414,11 @@ class Tracker:
             self._count(pod, 1)
         return old
 
+    def rollouts(self) -> dict[str, int]:
+        """The Deployments rolling out ("namespace/name") and the revision each rolls out to: their pods of an
+        older revision are the old ones."""
+        return {f"{ns}/{name}": r.revision for (ns, _, name), r in sorted(self.rolling.items())}
+
     def rollout_of(self, owner: Owner) -> Rollout | None:
         """The Deployment's pods against its newest revision (None when it has no pod with a revision)."""
         revisions = {r: n for r, n in self.revisions.get(owner, Counter()).items() if n > 0}

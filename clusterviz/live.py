@@ -201,6 +201,7 @@ class ClusterRuntime:
                 self.store.set_source(self.source.status())
                 self.store.take_delta()  # the first list is the state, not a delta
                 self.tracker = Tracker.of(self.store.snapshot(containers=True))
+                self.store.rollouts = self.tracker.rollouts()
                 self._started = True
             self._started_event.set()
 
@@ -239,8 +240,9 @@ class ClusterRuntime:
             views = store.views(p["uid"] for p in delta["pods"]["upsert"])
             record: Delta = {**delta, "pods": {**delta["pods"], "upsert": views}}  # type: ignore[typeddict-item]
             self._tell(record)
-        if "feed" in record:
-            delta["feed"] = record["feed"]
+        for told in ("feed", "rollouts"):
+            if told in record:
+                delta[told] = record[told]
         if len(delta["pods"]["upsert"]) > self.resync_over:
             # A list that arrived late (the first list of 150,000 pods outlasts the start), or a relist after a
             # long outage: as a delta it would be the whole state again in its larger form, for every client and
@@ -253,6 +255,9 @@ class ClusterRuntime:
         """The delta's changes into the feed (under the lock): the tracker's events, a rollout's progress
         replacing its earlier entry."""
         events = self.tracker.apply(record)
+        rollouts = self.tracker.rollouts()
+        if rollouts != self.store.rollouts:
+            self.store.rollouts = record["rollouts"] = rollouts
         if not events:
             return
         record["feed"] = events

@@ -205,6 +205,7 @@ class ClusterStore:
         self.usage_available = False  # whether metrics.k8s.io answered at the last poll
         self.usage_reason = ""  # why it did not ("metrics-server not installed"); "" when never asked
         self.feed: list[ChangeEvent] = []  # what just happened, newest last: kept by the runtime (see ClusterRuntime)
+        self.rollouts: dict[str, int] = {}  # Deployment → the revision it rolls out to, kept by the runtime too
         self._marks = _Marks()
         self._pending_nodes: dict[str, NodeView] = {}  # derived node views changed since the last delta
         self._pending_cp = False
@@ -325,6 +326,7 @@ class ClusterStore:
             "source": self.source,
             "controlPlane": self._control_plane,
             "feed": self.feed,
+            "rollouts": self.rollouts,
         }
 
     def refresh(self) -> None:

@@ -201,6 +201,8 @@ class ClusterState(TypedDict):
     nodes: list[NodeView]  # sorted by name
     pods: list[PodSummary]  # sorted by namespace, name
     feed: NotRequired[list[ChangeEvent]]  # what just happened, newest last (the runtime's last FEED_SIZE changes)
+    rollouts: NotRequired[dict[str, int]]  # "namespace/deployment" rolling out → its new revision: pods of an
+    #                                        older revision are the old pods
 
 
 ChangeKind = Literal[
@@ -256,3 +258,4 @@ class Delta(TypedDict):
     pods: Changes[PodSummary]
     controlPlane: NotRequired[list[Process]]  # present only when it changed
     feed: NotRequired[list[ChangeEvent]]  # what this delta changed, when it changed something worth telling
+    rollouts: NotRequired[dict[str, int]]  # present only when it changed (see ClusterState)

@@ -73,7 +73,7 @@
   const panelEmpty = panel ? Array.from(panel.childNodes).map((n) => n.cloneNode(true)) : [];
 
   // ---------------------------------------------------------------- model
-  const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: cfg.cluster };
+  const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: cfg.cluster, rollouts: new Map() };
   const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [] };
   let recs = new Map();            // node name → rec (one card)
   const pendingRec = mkRec(null, 'pending');
@@ -92,6 +92,14 @@
   }
   const byName = new Intl.Collator('en', { numeric: true }); // node names in the order people count them
   const recOf = (p) => (p.node && recs.get(p.node)) || pendingRec;
+
+  // A pod of an older ReplicaSet revision than the one its Deployment rolls out to (the server says which).
+  function rolloutOf(p) {
+    return p.owner && p.owner.kind === 'Deployment' && typeof p.revision === 'number' ? state.rollouts.get(p.namespace + '/' + p.owner.name) : undefined;
+  }
+  function isOld(p) { const r = rolloutOf(p); return r !== undefined && p.revision < r; }
+  const NO_FEED = { reset() {}, add() {}, replay() {} };
+  function feed() { return window.clustervizFeed || NO_FEED; } // static/clusterviz/feed.js
 
   function isFailing(p) {
     return p.statusClass === 'failed' || (p.status !== 'Running' && p.status !== 'Completed' && FAILING_RE.test(p.status || ''));
@@ -198,6 +206,8 @@
     state.at = st.at || 0;
     state.source = st.source || null;
     state.controlPlane = st.controlPlane || [];
+    state.rollouts = new Map(Object.entries(st.rollouts || {}));
+    feed().reset(st.feed || []);
     for (const n of st.nodes || []) state.nodes.set(n.name, n);
     rebuildRecs(true);
     // one pass over the pods: model map, counters, card lists (a hot loop at 150k pods)
@@ -327,6 +337,8 @@
     }
     if (d.controlPlane) { state.controlPlane = d.controlPlane; cpDirty = true; }
     if (nUp.length || nRm.length) cpDirty = true; // control-plane node list
+    if (d.rollouts) { state.rollouts = new Map(Object.entries(d.rollouts)); needFull = true; } // old pods change look
+    if (d.feed) feed().add(d.feed);
     if (relayout) { relayoutKeepView(); }
     headerDirty = true;
   }
@@ -743,7 +755,7 @@
   function measureCtx() { if (!mctx) mctx = document.createElement('canvas').getContext('2d'); return mctx; }
 
   // Per-colour coordinate buckets reused between draws (fillRect in runs of one colour).
-  const NB = 14; // 6 statuses, 6 dimmed statuses, ring (terminating), restart marks
+  const NB = 15; // 6 statuses, 6 dimmed statuses, ring (terminating), restart marks, old revision (rollout)
   const bx = [], by = [], bn = new Int32Array(NB);
   for (let i = 0; i < NB; i++) { bx.push(new Int32Array(1024)); by.push(new Int32Array(1024)); }
   function bpush(k, x, y) {
@@ -774,6 +786,7 @@
       if (si === 4) bpush(12, x, y);
       if (p.restarts > 0) bpush(13, x, y);
     }
+    if (g.sq >= 3 && !dim && isOld(p)) bpush(14, x, y); // told apart down to small squares
     return dim;
   }
   function flushBuckets(g, cardBg) {
@@ -797,6 +810,12 @@
       const m = g.markW, X = bx[13], Y = by[13];
       for (let i = 0; i < bn[13]; i++) ctx.fillRect(X[i] + sq - m, Y[i], m, m);
       bn[13] = 0;
+    }
+    if (bn[14]) { // an old revision's pod during a rollout: crossed out by a band of the card's colour
+      ctx.fillStyle = cardBg || C.card;
+      const w = Math.max(1, Math.round(sq * 0.3)), X = bx[14], Y = by[14], top = Math.round((sq - w) / 2);
+      for (let i = 0; i < bn[14]; i++) ctx.fillRect(X[i], Y[i] + top, sq, w);
+      bn[14] = 0;
     }
   }
 
@@ -1354,7 +1373,9 @@
       lines.push([p.node ? interpolate(_('on node %(node)s'), { node: p.node }) : _('not scheduled yet'), 'm']);
       const pn = p.node ? state.nodes.get(p.node) : null;
       if (silent(pn)) lines.push([lastReportedText(pn), 'w']);
-      if (p.owner) lines.push([p.owner.kind + ' ' + p.owner.name, 'm']);
+      if (p.owner) lines.push([p.owner.kind + ' ' + p.owner.name + (typeof p.revision === 'number' ? ' · ' + interpolate(_('revision %(revision)s'), { revision: p.revision }) : ''), 'm']);
+      const rolling = rolloutOf(p);
+      if (rolling !== undefined) lines.push([isOld(p) ? interpolate(_('old: being replaced by revision %(revision)s'), { revision: rolling }) : _('new: the revision being rolled out'), 'w']);
       if (p.message) lines.push([p.message.length > 200 ? p.message.slice(0, 200) + '…' : p.message, 'w']);
     } else if (h.kind === 'node') {
       const n = h.rec.node;
@@ -1496,6 +1517,29 @@
       p.textContent = interpolate(_('Loading %(url)s … (htmx is not loaded)'), { url });
       panel.replaceChildren(p);
     }
+  }
+  // Select an object named by the server (a feed entry's link): the pod or node, or a Deployment's pods.
+  function selectRef(ref) {
+    const enc = encodeURIComponent, prev = selected;
+    if (ref.kind === 'Node') {
+      const r = recs.get(ref.name);
+      if (!r) return false;
+      focusRec(r); selected = { kind: 'node', id: ref.name }; redrawSelection(prev);
+      openPanel(cfg.panelBase + 'nodes/' + enc(ref.name) + '/panel');
+      return true;
+    }
+    if (ref.kind === 'Pod') {
+      let pod = null;
+      for (const p of state.pods.values()) if (p.name === ref.name && p.namespace === ref.namespace) { pod = p; break; }
+      if (!pod) return false;
+      focusRec(recOf(pod)); selected = { kind: 'pod', id: pod.uid }; redrawSelection(prev);
+      openPanel(cfg.panelBase + 'pods/' + enc(pod.namespace) + '/' + enc(pod.name) + '/panel');
+      return true;
+    }
+    const q = $('filter-q'); // a controller's pods are named after it: show them, dim the rest
+    if (q) q.value = ref.name + '-';
+    setFilter(Object.assign(formValues(), { q: ref.name + '-' }), true);
+    return true;
   }
   function closePanel() {
     if (!panel) return;
@@ -1973,10 +2017,11 @@
     closePanel,
     ready,
     // replay (static/clusterviz/history.js): stop applying live messages, show any state, then go back
-    pauseLive: () => { livePaused = true; buffered = []; updateIndicator(); },
-    resumeLive: () => { livePaused = false; buffered = []; resyncing = false; setReplayMoment(null); resync('back to live'); updateIndicator(); },
+    pauseLive: () => { livePaused = true; buffered = []; feed().replay(true); updateIndicator(); },
+    resumeLive: () => { livePaused = false; buffered = []; resyncing = false; setReplayMoment(null); feed().replay(false); resync('back to live'); updateIndicator(); },
     setReplayMoment,                // the moment replayed (epoch seconds), for the panels; null: live
     refreshPanel,
+    select: selectRef,
     isLive: () => !livePaused,
   };
 

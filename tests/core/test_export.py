@@ -93,12 +93,13 @@ def test_a_state_without_containers_is_exported_as_version_1(summaries: ClusterS
 def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: dict[str, Any]) -> None:
     """The JSON Schema, the importer's checks and clusterviz.wire must not drift apart."""
     required = set(SCHEMA["$defs"][definition]["required"])
-    optional = {"leader", "feed"}  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
+    live = {"feed", "rollouts"}  # what the live map is told beside the model: not part of a snapshot
+    optional = {"leader"} | live  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
     optional |= {"usage"}  # required in wire.py, optional in files: snapshots from before it lack it
     optional |= {"reporting", "lastReportedAt", "server", "context"}  # NotRequired: older snapshots lack them
     optional |= {"revision"} if definition == "pod" else set()  # the same
     assert required == set(spec) == set(typed.__annotations__) - optional
-    assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__) - {"feed"}
+    assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__) - live
 
 
 def test_version_1_is_version_2_without_containers_volumes_and_revision() -> None:

@@ -80,9 +80,11 @@ def test_the_map_tells_old_pods_from_new_by_revision(rollout: Story) -> None:
     upserts = [p for d in rollout.deltas for p in d["pods"]["upsert"]]
     revisions = {p["revision"] for p in upserts if p["name"].startswith("users-deployment-")}
     assert during and revisions == {1, 2}
+    told = [d["rollouts"] for d in rollout.deltas if "rollouts" in d]
+    assert told == [{"default/users-deployment": 2}, {}], "rolling out to revision 2, then done"
     state = rollout.rec.state()
     users = [p for p in state["pods"] if p["name"].startswith("users-deployment-")]
-    assert {p["revision"] for p in users} == {2}
+    assert {p["revision"] for p in users} == {2} and state["rollouts"] == {}
 
 
 def test_the_feed_keeps_one_entry_per_rollout_and_travels_in_the_state(rollout: Story) -> None:
