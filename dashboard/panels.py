@@ -137,7 +137,7 @@ def _stopped_reporting(node: Mapping[str, Any], now: float) -> str:
 
 
 def node_context(source: Source, data: Data, scope: Scope) -> Data:
-    node, now = scope.node(data["node"]), data["at"]
+    node, now = scope.node(data["node"], data["pods"]), data["at"]  # its requests: the viewer's pods only
     conditions = _node_conditions(data.get("conditions") or statuses_only(node), now)
     lease = data.get("lease")
     agents = [{**p, "panel_url": process_url(source, p["name"], p.get("node"))} for p in node["agents"]]

@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_needs_watcher
 async def cluster_map(request: HttpRequest, cluster: str) -> HttpResponse:
-    counts = await _query(cluster, "counts")
+    counts = panels.scope_of(request).counts(await _query(cluster, "counts"))
     context = {
         "cluster": cluster,
         "clusters": hub.names(),
@@ -154,15 +154,19 @@ async def api_health(request: HttpRequest, cluster: str) -> HttpResponse:
 
 @require_GET
 async def prometheus_metrics(request: HttpRequest) -> HttpResponse:
+    """Every cluster the viewer may see (a token scoped to some clusters gets theirs; to namespaces, none: the
+    access policy refuses it, as the totals count every namespace's pods)."""
+    visible = [name for name in hub.names() if panels.scope_of(request).sees_cluster(name)]
     if hub.external:  # every cluster whose watcher answers
         healths = []
-        for name in hub.names():
+        for name in visible:
             try:
                 healths.append(await hub.cluster(name).query("health"))
             except WatcherUnavailable:
                 continue
     else:
-        healths = [await asyncio.to_thread(metrics.health, runtime) for runtime in hub.runtimes()]
+        runtimes = [runtime for runtime in hub.runtimes() if runtime.name in visible]
+        healths = [await asyncio.to_thread(metrics.health, runtime) for runtime in runtimes]
     return HttpResponse(metrics.prometheus_text(healths), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 

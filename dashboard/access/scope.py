@@ -1,8 +1,15 @@
 """Namespace and cluster scoping of what a viewer receives: the state, the deltas, the websocket frames.
 
 A viewer scoped to namespaces sees the cluster's nodes and control-plane health (the machinery everyone
-shares) but only the pods of its namespaces; in process records the ``pod`` field and the evidence lose
-every reference to a pod of another namespace (kube-system's static pods, DaemonSet pods).
+shares) but only the pods of its namespaces, and nothing computed from the others':
+
+* a node's ``requested`` is the sum of the viewer's own pods on it, not the node's total;
+* a node's agents are kubelet, the container runtime, kube-proxy and the DaemonSets of its own namespaces —
+  not another namespace's DaemonSet names (a CNI, a log shipper) nor, through versions, their image tags;
+* process records lose every reference to a pod of another namespace (kube-system's static pods, DaemonSet
+  pods) in ``pod`` and the evidence;
+* the feed keeps node events and the events about its own namespaces' objects;
+* the page's pod total is not the cluster's (the map counts the pods it was sent).
 """
 
 from __future__ import annotations
@@ -15,8 +22,13 @@ from typing import Any
 import orjson
 
 from clusterviz.podtable import decode_pod_table
+from clusterviz.store import TERMINAL_PHASES
 
 Json = dict[str, Any]
+Seen = dict[str, Json]
+"""The pods a narrowed socket was shown, by uid: their node, phase and requests (to sum a node's requests)."""
+SHARED_AGENTS = frozenset({"kubelet", "container-runtime", "kube-proxy"})
+"""Agents every node has, named by Kubernetes itself: shown to every viewer (without another namespace's pod)."""
 POD_REFERENCE = re.compile(r"\bpod ([a-z0-9][-a-z0-9]*)/(\S+)")
 HIDDEN_POD = "pod (outside your namespaces)"
 
@@ -56,17 +68,19 @@ class Scope:
         if not self.narrowed:
             return state
         table = state.get("podTable")
-        pods = decode_pod_table(table) if table is not None else state.get("pods", [])
+        pods = self.pods(decode_pod_table(table) if table is not None else state.get("pods", []))  # type: ignore[arg-type]
         state = {k: v for k, v in state.items() if k != "podTable"}
+        requested = requests_by_node(pods)
         return {
             **state,
-            "pods": self.pods(pods),  # type: ignore[arg-type]
-            "nodes": [self._node(n) for n in state.get("nodes", [])],
+            "pods": pods,
+            "nodes": [self._node(n, requested) for n in state.get("nodes", [])],
             "controlPlane": [self._process(p) for p in state.get("controlPlane", [])],
+            **({"feed": self.feed(state["feed"])} if "feed" in state else {}),
         }
 
-    def filter_delta(self, delta: Json, visible: set[str]) -> Json:
-        """A Delta for this scope. ``visible`` holds the pod uids this viewer has; it is kept up to date.
+    def filter_delta(self, delta: Json, seen: Seen) -> Json:
+        """A Delta for this scope. ``seen`` holds the pods this viewer has; it is kept up to date.
 
         Removals name only uids, so a removal is passed on only for a pod the viewer was shown.
         """
@@ -74,15 +88,34 @@ class Scope:
             return delta
         pods = delta.get("pods", {"upsert": [], "remove": []})
         upsert = self.pods(pods.get("upsert", []))
-        visible.update(p["uid"] for p in upsert)
-        remove = [uid for uid in pods.get("remove", []) if uid in visible]
-        visible.difference_update(remove)
+        seen.update((p["uid"], _requesting(p)) for p in upsert)
+        remove = [uid for uid in pods.get("remove", []) if uid in seen]
+        for uid in remove:
+            del seen[uid]
         out = {**delta, "pods": {"upsert": upsert, "remove": remove}}
         nodes = delta.get("nodes", {"upsert": [], "remove": []})
-        out["nodes"] = {**nodes, "upsert": [self._node(n) for n in nodes.get("upsert", [])]}
+        requested = requests_by_node(seen.values())
+        out["nodes"] = {**nodes, "upsert": [self._node(n, requested) for n in nodes.get("upsert", [])]}
         if "controlPlane" in delta:
             out["controlPlane"] = [self._process(p) for p in delta["controlPlane"]]
+        if "feed" in delta:
+            out["feed"] = self.feed(delta["feed"])
         return out
+
+    def feed(self, events: list[Json]) -> list[Json]:
+        """Node events, and events whose every object is in this scope's namespaces (a summary naming pods of
+        several namespaces, or none, is left out)."""
+        if not self.narrowed:
+            return events
+        return [e for e in events if str(e.get("kind", "")).startswith("node-") or self._owns_refs(e)]
+
+    def _owns_refs(self, event: Json) -> bool:
+        refs = event.get("refs") or []
+        return bool(refs) and all(r.get("namespace") and self.sees_namespace(r["namespace"]) for r in refs)
+
+    def counts(self, counts: Json) -> Json:
+        """The page's counts: without the cluster's pod total (the map counts the pods it was sent)."""
+        return {**counts, "pods": None} if self.narrowed else counts
 
     def _hide(self, text: str) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -92,26 +125,37 @@ class Scope:
 
     def _process(self, process: Json) -> Json:
         pod = process.get("pod") or ""
+        shown = bool(pod) and self.sees_namespace(pod.split("/", 1)[0])
         return {
             **process,
-            "pod": pod if pod and self.sees_namespace(pod.split("/", 1)[0]) else None,
+            "pod": pod if shown else None,
+            "version": process.get("version") if shown or not pod else None,  # another namespace's image tag
             "evidence": [self._hide(e) for e in process.get("evidence", [])],
         }
 
-    def _node(self, node: Json) -> Json:
-        if "agents" not in node:
-            return node
-        return {**node, "agents": [self._process(a) for a in node["agents"]]}
+    def _shows_agent(self, agent: Json) -> bool:
+        pod = agent.get("pod") or ""
+        return not pod or agent.get("name") in SHARED_AGENTS or self.sees_namespace(pod.split("/", 1)[0])
+
+    def _node(self, node: Json, requested: dict[str, Json] | None = None) -> Json:
+        out = {**node}
+        if requested is not None and "requested" in node:
+            out["requested"] = requested.get(node.get("name", ""), _zero())
+        if "agents" in node:
+            out["agents"] = [self._process(a) for a in node["agents"] if self._shows_agent(a)]
+        return out
 
     def process(self, process: Json) -> Json:
         """A process record (control-plane or node agent) without pods of other namespaces (panels use it)."""
         return self._process(process) if self.narrowed else process
 
-    def node(self, node: Json) -> Json:
-        """A node view whose agents name no pod of another namespace (panels use it)."""
-        return self._node(node) if self.narrowed else node
+    def node(self, node: Json, pods: Iterable[Json] | None = None) -> Json:
+        """A node view for panels: its agents and (given its pods) its requests, as :meth:`filter_state` has them."""
+        if not self.narrowed:
+            return node
+        return self._node(node, requests_by_node(self.pods(pods)) if pods is not None else {})
 
-    def filter_message(self, text: str, visible: set[str]) -> str:
+    def filter_message(self, text: str, seen: Seen) -> str:
         """A websocket frame as this scope may receive it (heartbeats and unknown types pass unchanged)."""
         if not self.narrowed:
             return text
@@ -119,13 +163,35 @@ class Scope:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "state":
             filtered = self.filter_state(message)
-            visible.clear()
-            visible.update(p["uid"] for p in filtered["pods"])
+            seen.clear()
+            seen.update((p["uid"], _requesting(p)) for p in filtered["pods"])
         elif kind == "delta":
-            filtered = self.filter_delta(message, visible)
+            filtered = self.filter_delta(message, seen)
         else:
             return text
         return orjson.dumps(filtered).decode()
+
+
+def _zero() -> Json:
+    return {"cpu": 0, "memory": 0, "pods": 0}
+
+
+def _requesting(pod: Json) -> Json:
+    return {"node": pod.get("node"), "phase": pod.get("phase"), "requests": pod.get("requests") or _zero()}
+
+
+def requests_by_node(pods: Iterable[Json]) -> dict[str, Json]:
+    """What these pods request per node, counted as the store counts a node's requests (placed, not finished)."""
+    totals: dict[str, Json] = {}
+    for pod in pods:
+        if pod.get("node") is None or pod.get("phase") in TERMINAL_PHASES:
+            continue
+        total = totals.setdefault(pod["node"], _zero())
+        requests = pod.get("requests") or {}
+        total["cpu"] += requests.get("cpu", 0)
+        total["memory"] += requests.get("memory", 0)
+        total["pods"] += 1
+    return totals
 
 
 EVERYTHING = Scope()

@@ -15,14 +15,15 @@ from collections.abc import Awaitable, Callable
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib import auth
 
 from dashboard.access.policy import Decision, Route, Viewer, decide
-from dashboard.access.scope import Scope
-from dashboard.access.viewers import SESSION_KEY, bearer, token_by_id, token_by_secret, viewer_of
+from dashboard.access.scope import Scope, Seen
+from dashboard.access.viewers import QUERY_PARAM, SESSION_KEY, bearer, token_by_id, token_by_secret, viewer_of
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -59,7 +60,9 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 def viewer_of_scope(scope: dict[str, Any]) -> Viewer:
     """Runs in a thread (it reads the session and the database). A token that was presented and is not valid
-    makes an outsider, never an anonymous reader."""
+    makes an outsider, never an anonymous reader; so does any ``?token=``, which is never taken from an address."""
+    if QUERY_PARAM in parse_qs(scope.get("query_string", b"").decode("latin-1")):
+        return viewer_of(None, None, presented=True)
     secret = bearer(_header(scope, b"authorization"))
     session = scope.get("session")
     token_id = session.get(SESSION_KEY) if session is not None else None
@@ -75,12 +78,12 @@ async def refuse(receive: Receive, send: Send, code: int) -> None:
 
 def scoped_send(send: Send, scope: Scope) -> Send:
     """Frames filtered in a worker thread (the first state of a big cluster takes seconds to filter, and the
-    event loop serves every socket); one frame at a time, so their order and ``visible`` stay consistent."""
-    visible: set[str] = set()
+    event loop serves every socket); one frame at a time, so their order and ``seen`` stay consistent."""
+    seen: Seen = {}
 
     async def filtered(message: Message) -> None:
         if message.get("type") == "websocket.send" and message.get("text") is not None:
-            text = await asyncio.to_thread(scope.filter_message, message["text"], visible)
+            text = await asyncio.to_thread(scope.filter_message, message["text"], seen)
             message = {**message, "text": text}
         await send(message)
 

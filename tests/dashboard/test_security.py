@@ -122,8 +122,13 @@ def test_a_wall_whose_token_is_revoked_stays_refused(running_hub: Hub, anonymous
         assert client.get("/api/v1/clusters/demo/state").status_code == 401
 
 
-async def test_with_anonymous_read_a_dead_token_opens_no_websocket(running_hub: Hub, anonymous_read: None) -> None:
-    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", [HOST, ORIGIN, bearer("cvz_mistyped")])
+@pytest.mark.parametrize("query", ["", "?token=cvz_anything"])
+async def test_with_anonymous_read_a_dead_token_opens_no_websocket(
+    running_hub: Hub, anonymous_read: None, query: str
+) -> None:
+    """Nor does a token in the address, valid or not: it is refused, not ignored into anonymous read."""
+    headers = [HOST, ORIGIN] + ([] if query else [bearer("cvz_mistyped")])
+    communicator = WebsocketCommunicator(application, f"/ws/clusters/demo/{query}", headers)
     connected, code = await communicator.connect(timeout=10)
     assert not connected and code == websocket.CLOSE_UNAUTHENTICATED
     await communicator.disconnect()
@@ -307,5 +312,112 @@ async def test_a_users_socket_stays_open_while_the_login_holds(
     try:
         for _ in range(3):  # heartbeats and deltas keep coming, each after a check
             assert orjson.loads(await communicator.receive_from(timeout=10))["type"] in ("heartbeat", "delta")
+    finally:
+        await communicator.disconnect()
+
+
+# --- every scope applies everywhere -------------------------------------------------------------------------------
+
+
+def token_client(namespaces: list[str] | None = None, clusters: list[str] | None = None) -> Client:
+    return Client(headers={"Authorization": f"Bearer {make_token(namespaces, clusters)}"})
+
+
+def test_metrics_hold_only_the_clusters_a_token_may_see(running_hub: Hub) -> None:
+    assert token_client().get("/api/v1/clusters/demo/state").status_code == 200  # the runtime is up
+    mine = token_client(clusters=["demo"]).get("/metrics")
+    assert mine.status_code == 200 and 'clusterviz_pods{cluster="demo"}' in mine.content.decode()
+    other = token_client(clusters=["other"]).get("/metrics")
+    assert other.status_code == 200 and "demo" not in other.content.decode()
+    assert token_client(["default"]).get("/metrics").status_code == 403, "totals count every namespace"
+
+
+@pytest.fixture
+def scoped_state(running_hub: Hub) -> tuple[dict[str, Any], dict[str, Any]]:
+    admin = Client()
+    admin.force_login(User.objects.create_user("ada", is_staff=True))
+    full = orjson.loads(admin.get("/api/v1/clusters/demo/state").content)
+    scoped = orjson.loads(token_client(["default"]).get("/api/v1/clusters/demo/state?pods=table").content)
+    return full, scoped
+
+
+def test_a_namespace_token_sees_only_its_own_pods_requests_on_each_node(
+    scoped_state: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    full, scoped = scoped_state
+    for node in scoped["nodes"]:
+        mine = [p for p in full["pods"] if p["namespace"] == "default" and p["node"] == node["name"]]
+        mine = [p for p in mine if p["phase"] not in ("Succeeded", "Failed")]
+        assert node["requested"]["pods"] == len(mine), node["name"]
+        assert node["requested"]["cpu"] == sum(p["requests"]["cpu"] for p in mine)
+        assert node["requested"]["memory"] == sum(p["requests"]["memory"] for p in mine)
+    totals = {n["name"]: n["requested"]["pods"] for n in full["nodes"]}
+    assert any(totals[n["name"]] > n["requested"]["pods"] for n in scoped["nodes"]), "the totals were the cluster's"
+
+
+def test_a_namespace_token_sees_no_other_namespaces_daemonsets_or_their_image_tags(
+    scoped_state: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    full, scoped = scoped_state
+    everyone = {a["name"] for n in full["nodes"] for a in n["agents"]}
+    assert everyone - {"kubelet", "container-runtime", "kube-proxy"}, "the fake cluster runs a CNI DaemonSet"
+    shown = {a["name"] for n in scoped["nodes"] for a in n["agents"]}
+    assert shown <= {"kubelet", "container-runtime", "kube-proxy"}
+    proxies = [a for n in scoped["nodes"] for a in n["agents"] if a["name"] == "kube-proxy"]
+    assert proxies and all(a["pod"] is None and a["version"] is None for a in proxies)
+    hidden = {a["version"] for n in full["nodes"] for a in n["agents"] if a["name"] not in shown and a["version"]}
+    assert hidden and not any(tag in orjson.dumps(scoped).decode() for tag in hidden)
+
+
+def test_a_namespace_token_gets_no_cluster_pod_total_on_the_map_page(running_hub: Hub) -> None:
+    page = token_client(["default"]).get("/clusters/demo/").content.decode()
+    assert '<dd id="count-pods">–</dd>' in page
+    admin = Client()
+    admin.force_login(User.objects.create_user("ada", is_staff=True))
+    assert '<dd id="count-pods">–</dd>' not in admin.get("/clusters/demo/").content.decode()
+
+
+def test_the_feed_keeps_node_events_and_a_namespaces_own(running_hub: Hub) -> None:
+    from dashboard.access.scope import Scope
+
+    scope = Scope.of([], ["default"])
+    events = [
+        {"kind": "node-not-ready", "refs": [{"kind": "Node", "namespace": "", "name": "worker-1"}]},
+        {"kind": "scaled", "refs": [{"kind": "Deployment", "namespace": "default", "name": "web"}]},
+        {"kind": "scaled", "refs": [{"kind": "Deployment", "namespace": "secret-team", "name": "x"}]},
+        {
+            "kind": "pod-failed",
+            "refs": [
+                {"kind": "Pod", "namespace": "default", "name": "a"},
+                {"kind": "Pod", "namespace": "secret-team", "name": "b"},
+            ],
+        },
+        {"kind": "pod-failed", "text": "110 pods failed"},
+    ]
+    assert scope.feed(events) == events[:2]
+
+
+async def test_a_scoped_socket_filters_its_frames_off_the_event_loop(
+    running_hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A namespace filter over a 150,000-pod state takes seconds: on the event loop it would stall every socket."""
+    import threading
+
+    from dashboard.access.scope import Scope
+
+    threads: list[threading.Thread] = []
+    original = Scope.filter_message
+
+    def recording(self: Scope, text: str, seen: dict[str, Any]) -> str:
+        threads.append(threading.current_thread())
+        return original(self, text, seen)
+
+    monkeypatch.setattr(Scope, "filter_message", recording)
+    secret = await sync_to_async(make_token)(["default"])
+    communicator = WebsocketCommunicator(application, "/ws/clusters/demo/", [HOST, ORIGIN, bearer(secret)])
+    assert (await communicator.connect(timeout=10))[0]
+    try:
+        assert orjson.loads(await communicator.receive_from(timeout=10))["type"] == "state"
+        assert threads and threading.main_thread() not in threads
     finally:
         await communicator.disconnect()
