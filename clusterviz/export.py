@@ -93,17 +93,36 @@ def compress(data: bytes, level: int = 1) -> bytes:
 # -- reading ---------------------------------------------------------------------------------------------------
 
 
+MAX_RATIO = 200
+"""Largest ratio of unpacked to packed bytes (checked once 16 MiB are unpacked): an export packs about 20 times
+(measured on the fake cluster's 54,000 pods, 42 MB: 17.7x at gzip level 1, 21.2x at level 9), a gzip bomb
+about a thousand times. A bomb is refused after 16 MiB, whatever the size limit."""
+RATIO_FLOOR = 16 * 1024 * 1024
+CHUNK = 1024 * 1024
+
+
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
+    """Unpacked in chunks into one bounded buffer: at most ``max_bytes`` (or 16 MiB of a bomb) are ever held."""
     inflater = zlib.decompressobj(wbits=31)
+    out = bytearray()
+    pending = data
     try:
-        out = inflater.decompress(data, max_bytes + 1)
+        while pending and not inflater.eof:
+            out += inflater.decompress(pending, CHUNK)
+            pending = inflater.unconsumed_tail
+            _check_unpacked(len(out), len(data) - len(pending), max_bytes)
     except zlib.error as error:
         raise SnapshotError(f"the file is not valid gzip ({error})") from None
-    if len(out) > max_bytes:
-        raise SnapshotError(f"the file unpacks to more than the limit of {max_bytes // (1024 * 1024)} MB")
     if not inflater.eof:
         raise SnapshotError("the gzip file is truncated (it ends before its data does)")
-    return out
+    return bytes(out)
+
+
+def _check_unpacked(unpacked: int, consumed: int, max_bytes: int) -> None:
+    if unpacked > max_bytes:
+        raise SnapshotError(f"the file unpacks to more than the limit of {max_bytes // (1024 * 1024)} MB")
+    if unpacked > RATIO_FLOOR and unpacked > MAX_RATIO * max(consumed, 1):
+        raise SnapshotError(f"the file unpacks to more than {MAX_RATIO} times its size: not a snapshot export")
 
 
 def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
@@ -148,6 +167,8 @@ def _check_nodes(nodes: list[Any]) -> None:
     seen: set[str] = set()
     for i, node in enumerate(nodes):
         _fields(node, NODE_FIELDS, f"state.nodes[{i}]")
+        _check_name(node["name"], f"state.nodes[{i}].name")
+        _check_labels(node["labels"], f"state.nodes[{i}].labels")
         for key in ("allocatable", "requested"):
             _fields(node[key], RESOURCE_FIELDS, f"state.nodes[{i}].{key}")
         _check_usage(node, f"state.nodes[{i}]")
@@ -191,6 +212,9 @@ def _check_pods(pods: list[Any], v2: bool) -> None:
         _check_usage(pod, where)
         if pod["owner"] is not None:
             _fields(pod["owner"], OWNER_FIELDS, f"{where}.owner")
+        _check_name(pod["namespace"], f"{where}.namespace")
+        _check_name(pod["name"], f"{where}.name")
+        _check_labels(pod["labels"], f"{where}.labels")
         if pod["statusClass"] not in STATUS_CLASSES:
             raise SnapshotError(f"{where}.statusClass {str(pod['statusClass'])[:40]!r} is unknown")
         key = pod_key(pod)
@@ -200,6 +224,17 @@ def _check_pods(pods: list[Any], v2: bool) -> None:
             raise SnapshotError(f"duplicate pod uid {pod['uid'][:80]!r}")
         names.add(key)
         uids.add(pod["uid"])
+
+
+def _check_name(name: str, where: str) -> None:
+    """Object names become parts of addresses (panels): no ``/``, nothing empty, no control characters."""
+    _expect(bool(name) and "/" not in name and name.isprintable(), f"{where} {name[:80]!r} is not an object name")
+
+
+def _check_labels(labels: dict[str, Any], where: str) -> None:
+    """Labels are strings to strings (nothing nested: a value 255 objects deep could not even be stored)."""
+    for key, value in labels.items():
+        _expect(isinstance(value, str), f"{where}.{str(key)[:60]} must be a string")
 
 
 def _expect(condition: bool, message: str) -> None:

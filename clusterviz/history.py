@@ -497,8 +497,12 @@ class Tracker:
         ns, _, name = owner
         image = ", ".join(self.images.get((owner, now.revision), ())) or "?"
         args: Args = {
-            "deployment": f"{ns}/{name}", "image": image, "revision": now.revision,
-            "ready": now.ready, "new": now.new, "old": now.old,
+            "deployment": f"{ns}/{name}",
+            "image": image,
+            "revision": now.revision,
+            "ready": now.ready,
+            "new": now.new,
+            "old": now.old,
         }
         subject = f"{ns}/{name}"
         key = f"rollout:{ns}/{name}:{now.revision}"
@@ -649,7 +653,7 @@ def parse_moment(text: str) -> float:
     else:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"{text[:40]!r} is not a moment")
-        return value
+        return _in_range(value, text)
     text = re.sub(r"\s*UTC$", "Z", text)  # what format_moment writes reads back
     text = _URL_PLUS.sub(r"\1+\2", text)  # "…T03:05:00+02:00" in a URL arrives as "…T03:05:00 02:00"
     try:
@@ -658,7 +662,17 @@ def parse_moment(text: str) -> float:
         raise ValueError(f"{text[:40]!r} is neither epoch seconds nor an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return _in_range(moment.timestamp(), text)
+
+
+LATEST_MOMENT = 253402300799.0
+"""9999-12-31 23:59:59 UTC, the last second a moment can be written in (``1e20`` cannot be, nor shown)."""
+
+
+def _in_range(value: float, text: str) -> float:
+    if not 0 <= value <= LATEST_MOMENT:
+        raise ValueError(f"{text[:40]!r} is outside 1970-01-01 to 9999-12-31")
+    return value
 
 
 def format_moment(at: float) -> str:

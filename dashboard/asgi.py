@@ -23,8 +23,6 @@ websocket_urlpatterns = [path("ws/clusters/<str:cluster>/", ClusterConsumer.as_a
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(WebsocketAccessMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": OriginValidator(AuthMiddlewareStack(WebsocketAccessMiddleware(URLRouter(websocket_urlpatterns)))),
     }
 )

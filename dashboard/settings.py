@@ -199,8 +199,13 @@ CLUSTERVIZ_RETENTION_HOURS = envfloat("CLUSTERVIZ_RETENTION_HOURS", "48")
 """History older than this is deleted (checked every minute, in the recorder's thread)."""
 CLUSTERVIZ_RETENTION_MB = envint("CLUSTERVIZ_RETENTION_MB", "1024")
 """Above this many MB of history, the oldest segments are deleted first."""
-CLUSTERVIZ_IMPORT_MAX_MB = envint("CLUSTERVIZ_IMPORT_MAX_MB", "512")
-"""Largest snapshot file (uncompressed) an import accepts."""
+CLUSTERVIZ_IMPORT_MAX_MB = envint("CLUSTERVIZ_IMPORT_MAX_MB", "128")
+"""Largest snapshot file (uncompressed) an import accepts: parsing takes ~6x its size (BENCHMARKS.md), so 128 MB
+(~150,000 pods) peaks near 800 MB. A gzip file that unpacks over 200 times its size is refused after 16 MiB."""
+CLUSTERVIZ_IMPORT_KEEP_DAYS = envfloat("CLUSTERVIZ_IMPORT_KEEP_DAYS", "30")
+"""Imported snapshots older than this are deleted (0: kept until someone deletes them)."""
+CLUSTERVIZ_REPLAY_CACHE = envint("CLUSTERVIZ_REPLAY_CACHE", "2")
+"""Parsed imported snapshots kept in memory per process, so a replay's panels do not each parse it again."""
 
 
 def database_from_env() -> dict[str, object] | None:

@@ -30,6 +30,8 @@ PUBLIC_ROUTES = frozenset(
 display link's exchange answers only whether the token it was given is valid; the probes say only ok or failing,
 for the kubelet)."""
 STAFF_ROUTE_PREFIX = "access-"
+STAFF_ROUTES = frozenset({"history-import", "history-import-delete"})
+"""Imports are staff-only: an upload costs the server ~6x its size in memory while it is parsed."""
 NAMESPACE_SAFE_ROUTES = frozenset(
     {
         "index",
@@ -84,7 +86,7 @@ class Route:
 
     @property
     def staff_only(self) -> bool:
-        return bool(self.name and self.name.startswith(STAFF_ROUTE_PREFIX))
+        return bool(self.name and (self.name.startswith(STAFF_ROUTE_PREFIX) or self.name in STAFF_ROUTES))
 
 
 def decide(viewer: Viewer, route: Route, method: str) -> Decision:

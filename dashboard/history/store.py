@@ -7,8 +7,10 @@ the ``dashboard`` app (its migrations made them); this module is the only one th
 
 from __future__ import annotations
 
+import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +69,7 @@ class HistoryConfig:
             sample_seconds=getattr(settings, "CLUSTERVIZ_SAMPLE_SECONDS", 60.0),
             retention_hours=getattr(settings, "CLUSTERVIZ_RETENTION_HOURS", 48.0),
             retention_bytes=int(getattr(settings, "CLUSTERVIZ_RETENTION_MB", 1024)) * 1024 * 1024,
-            import_max_bytes=int(getattr(settings, "CLUSTERVIZ_IMPORT_MAX_MB", 512)) * 1024 * 1024,
+            import_max_bytes=int(getattr(settings, "CLUSTERVIZ_IMPORT_MAX_MB", 128)) * 1024 * 1024,
         )
 
 
@@ -278,7 +280,10 @@ class HistoryStore:
         with transaction.atomic(using=self.using):
             if ImportedSnapshot.objects.using(self.using).filter(name=name).exists():
                 raise ImportRefused(f"an imported snapshot is already called {name!r}; choose another name")
-            blob = pack(doc)
+            try:
+                blob = pack(doc)
+            except orjson.JSONEncodeError as error:  # nested deeper than can be stored (254 levels)
+                raise export.SnapshotError(f"the snapshot cannot be stored: {error}") from None
             return ImportedSnapshot.objects.using(self.using).create(
                 name=name,
                 cluster=doc["cluster"],
@@ -297,12 +302,35 @@ class HistoryStore:
 
     def imports(self) -> list[dict[str, Any]]:
         """The imported snapshots, newest import first (name, cluster, at, pods, nodes)."""
+        self.expire_imports()
         rows = ImportedSnapshot.objects.using(self.using).order_by("-imported_at")
         return [dict(r) for r in rows.values("name", "cluster", "at", "pods", "nodes")]
 
     def imported(self, name: str) -> tuple[ImportedSnapshot, export.Snapshot] | None:
-        row = ImportedSnapshot.objects.using(self.using).filter(name=name).first()
-        return None if row is None else (row, unpack(row.blob))
+        """An imported snapshot, parsed once and kept in a small cache (every panel of a replay reads it: a
+        100,000-node snapshot takes seconds to unpack); an expired one is deleted instead."""
+        self.expire_imports()
+        row = ImportedSnapshot.objects.using(self.using).defer("blob").filter(name=name).first()
+        if row is None:
+            return None
+        key = (self.using, row.pk, row.imported_at)
+        doc = _PARSED.get(key)
+        if doc is None:
+            doc = unpack(ImportedSnapshot.objects.using(self.using).get(pk=row.pk).blob)
+            _PARSED.put(key, doc)
+        return row, doc
+
+    def delete_import(self, name: str) -> bool:
+        deleted, _ = ImportedSnapshot.objects.using(self.using).filter(name=name).delete()
+        return deleted > 0
+
+    def expire_imports(self) -> int:
+        """Imports older than ``CLUSTERVIZ_IMPORT_KEEP_DAYS`` are deleted (0: kept until someone deletes them)."""
+        days = float(getattr(settings, "CLUSTERVIZ_IMPORT_KEEP_DAYS", 30))
+        if days <= 0:
+            return 0
+        old = ImportedSnapshot.objects.using(self.using).filter(imported_at__lt=time.time() - days * 86400)
+        return int(old.delete()[0])
 
 
 def stored_snapshot(store: HistoryStore, cluster: str, at: float | None, exported_at: float) -> export.Snapshot:
@@ -316,6 +344,33 @@ def stored_snapshot(store: HistoryStore, cluster: str, at: float | None, exporte
             raise HistoryError(f"no history of {cluster!r} is stored")
         at = bounds[1]
     return export.document(store.state_at(cluster, at).state, at=at, exported_at=exported_at)
+
+
+class ParsedCache:
+    """The last few parsed imports, by (database, row, import time): bounded by count, since one parsed
+    snapshot of 150,000 pods holds about 800 MB (BENCHMARKS.md, the memory of an import)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > max(self.size, 0):
+                self.entries.popitem(last=False)
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        """The value, or None."""
+        with self.lock:
+            if key not in self.entries:
+                return None
+            self.entries.move_to_end(key)
+            return self.entries[key]
+
+
+_PARSED = ParsedCache(int(getattr(settings, "CLUSTERVIZ_REPLAY_CACHE", 2)))
 
 
 def default_import_name(cluster: str, at: float) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/clusters/<str:cluster>/history/series", views.api_series, name="history-series"),
     path("api/v1/clusters/<str:cluster>/export", views.export_snapshot, name="history-export"),
     path("clusters/import", views.import_page, name="history-import"),
+    path("clusters/import/<str:name>/delete", views.import_delete, name="history-import-delete"),
     path("clusters/<str:cluster>/history/", views.history_page, name="history-page"),
     path("clusters/<str:cluster>/diff", views.diff_page, name="history-diff"),
     path("replays/<str:cluster>/", views.replay_map, name="replay-map"),

@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 
 import orjson
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clusterviz import export
 from clusterviz.export import SnapshotError
@@ -427,8 +428,23 @@ async def import_page(request: HttpRequest) -> HttpResponse:
                 error, status = f"Nothing was imported: {problem}.", 400
             else:
                 return redirect("replay-map", cluster=name)
-    context = {"error": error, "imports": await in_thread(_imports), "clusters": _hub().names()}
+    config = HistoryConfig.from_settings()
+    context = {
+        "error": error,
+        "imports": await in_thread(_imports),
+        "clusters": _hub().names(),
+        "limit_mb": config.import_max_bytes // (1024 * 1024),
+        "keep_days": f"{settings.CLUSTERVIZ_IMPORT_KEEP_DAYS:g}",
+    }
     return render(request, "dashboard/history/import.html", context, status=status)
+
+
+@require_POST
+async def import_delete(request: HttpRequest, name: str) -> HttpResponse:
+    """Staff delete an imported snapshot (the access policy lets no one else here)."""
+    if not await in_thread(HistoryStore().delete_import, name):
+        raise Http404(f"no imported snapshot named {name!r}")
+    return redirect("history-import")
 
 
 @require_GET

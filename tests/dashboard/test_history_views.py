@@ -187,8 +187,9 @@ def test_diff_with_a_bad_moment_is_400(client: Client, story: Feed) -> None:
 
 @pytest.fixture
 def user_client() -> Client:
+    """Imports are for staff (tests/dashboard/test_import_limits.py holds who may import)."""
     client = Client()
-    client.force_login(User.objects.create_user("ops", password="x"))
+    client.force_login(User.objects.create_user("ops", password="x", is_staff=True))
     return client
 
 
@@ -240,7 +241,7 @@ def test_a_duplicate_name_is_refused(user_client: Client) -> None:
 
 def test_upload_needs_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(User.objects.create_user("ops2", password="x"))
+    client.force_login(User.objects.create_user("ops2", password="x", is_staff=True))
     assert upload(client, snapshot_bytes(record(seed=5).full())).status_code == 403
     assert not ImportedSnapshot.objects.exists()
 

@@ -371,10 +371,10 @@ def test_a_namespace_token_sees_no_other_namespaces_daemonsets_or_their_image_ta
 
 def test_a_namespace_token_gets_no_cluster_pod_total_on_the_map_page(running_hub: Hub) -> None:
     page = token_client(["default"]).get("/clusters/demo/").content.decode()
-    assert '<dd id="count-pods">–</dd>' in page
+    assert '<dd id="count-pods">\u2013</dd>' in page
     admin = Client()
     admin.force_login(User.objects.create_user("ada", is_staff=True))
-    assert '<dd id="count-pods">–</dd>' not in admin.get("/clusters/demo/").content.decode()
+    assert '<dd id="count-pods">\u2013</dd>' not in admin.get("/clusters/demo/").content.decode()
 
 
 def test_the_feed_keeps_node_events_and_a_namespaces_own(running_hub: Hub) -> None:
