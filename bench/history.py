@@ -7,6 +7,12 @@ directory, or PostgreSQL with DATABASE_URL=...).
 
     .venv/bin/python bench/history.py                 # 24 h, 1000 nodes x 30 pods, 5 pod changes/s
     .venv/bin/python bench/history.py --hours 2       # quicker
+    .venv/bin/python bench/history.py --hours 2 --pods table   # as before containers were kept (pod summaries)
+
+``--pods history`` (the default) records what the server records now: checkpoints in the table form with every
+pod's containers and volumes beside it (``podDetails``), deltas whose pods carry them too. ``table`` and
+``objects`` record pod summaries only, as the server did before. Each run also reports the bytes of the state
+the map loads (the table form, pod summaries), which containers must not grow.
 """
 
 from __future__ import annotations
@@ -36,12 +42,12 @@ def templates() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     from clusterviz.live import ClusterRuntime
     from clusterviz.sources import FakeSource
 
-    async def drop(text: str) -> None:
+    async def drop(text: str, record: str | None = None) -> None:
         return None
 
     runtime = ClusterRuntime("bench", FakeSource(FakeCluster(seed=1, clock=ManualClock(start=1.7e9))), drop)
     runtime.start()
-    state = orjson.loads(runtime.state_json())
+    state = orjson.loads(runtime.state_json(b"", "full"))  # whole pods: containers and volumes
     node = next(n for n in state["nodes"] if not n["controlPlane"])
     pod = next(p for p in state["pods"] if p["name"].startswith("users-deployment-"))
     return state, node, pod
@@ -50,8 +56,9 @@ def templates() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
 class Cluster:
     """A synthetic cluster: nodes x pods_per_node pods in 40 deployments across 20 namespaces."""
 
-    def __init__(self, nodes: int, pods_per_node: int, seed: int = 1) -> None:
+    def __init__(self, nodes: int, pods_per_node: int, seed: int = 1, whole: bool = True) -> None:
         self.envelope, self.node_t, self.pod_t = templates()
+        self.whole = whole  # deltas carry whole pods (containers and volumes), as the runtime's record form does
         self.rng = random.Random(seed)
         self.at = 1.7e9
         self.seq = 1
@@ -97,6 +104,12 @@ class Cluster:
             "owner": {"kind": "Deployment", "name": f"app-{app:02d}"},
             "labels": {"app": f"app-{app:02d}", "pod-template-hash": "6f5df59757"},
             "createdAt": self.at,
+            "revision": 1,
+            # a real container's start differs from pod to pod, so no two pods' containers are the same value
+            "containers": [
+                {**c, "image": f"registry.example/app-{app:02d}:1.{app}", "startedAt": self.at - rng.uniform(0, 9e4)}
+                for c in self.pod_t["containers"]
+            ],
         }
         self.pods[pod["uid"]] = pod
         return pod
@@ -133,15 +146,21 @@ class Cluster:
                 upsert[new["uid"]] = new
                 touched.update((pod["node"], new["node"]))
             elif roll < 0.85:
-                pod = {**pod, "restarts": pod["restarts"] + 1}
+                last = {"reason": "Error", "exitCode": 1, "finishedAt": self.at}
+                containers = [{**c, "restarts": c["restarts"] + 1, "lastState": last, "startedAt": self.at}
+                              for c in pod["containers"]]
+                pod = {**pod, "restarts": pod["restarts"] + 1, "containers": containers}
                 self.pods[uid] = upsert[uid] = pod
             else:
                 failing = pod["status"] == "Running"
+                state = {"state": "waiting", "reason": "CrashLoopBackOff", "ready": False} if failing else \
+                    {"state": "running", "reason": "", "ready": True}
                 pod = {
                     **pod,
                     "status": "CrashLoopBackOff" if failing else "Running",
                     "statusClass": "failed" if failing else "running",
                     "readyContainers": 0 if failing else 1,
+                    "containers": [{**c, **state} for c in pod["containers"]],
                 }
                 self.pods[uid] = upsert[uid] = pod
             self.revision += 1
@@ -164,9 +183,20 @@ class Cluster:
             "at": self.at,
             "source": self.envelope["source"],
             "nodes": {"upsert": nodes, "remove": []},
-            "pods": {"upsert": list(upsert.values()), "remove": remove},
+            "pods": {"upsert": self.shown(upsert.values()), "remove": remove},
         }
         return orjson.dumps(delta).decode()
+
+    def shown(self, pods: Any) -> list[dict[str, Any]]:
+        from clusterviz.history import for_the_map
+
+        return list(pods) if self.whole else for_the_map(pods)  # type: ignore[return-value]
+
+    def map_state(self) -> dict[str, Any]:
+        """The state as the map loads it: pod summaries."""
+        from clusterviz.history import map_state
+
+        return map_state(self.state())
 
 
 def setup_django(tmp: Path) -> None:
@@ -192,15 +222,23 @@ def database_bytes(tmp: Path) -> int:
 
 
 def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, pods: str = "table") -> dict[str, Any]:
-    from clusterviz.podtable import table_state_json
+    from clusterviz.podtable import details_table, table_state_json
     from dashboard.history.recorder import Recorder
     from dashboard.history.store import HistoryConfig, HistoryStore
 
     store = HistoryStore()
     config = HistoryConfig(checkpoint_seconds=checkpoint, flush_seconds=5.0, sample_seconds=60.0)
-    # the state the recorder checkpoints, in the form the server's runtime gives it (table) or the older one
-    encode = table_state_json if pods == "table" else orjson.dumps
-    recorder = Recorder(store, config, lambda c: encode(cluster.state()), clock=lambda: cluster.at)
+    # the state the recorder checkpoints, in the form the server's runtime gives it (history) or the older ones
+
+    def history_form(state: dict[str, Any]) -> bytes:
+        return table_state_json(state)[:-1] + b',"podDetails":' + details_table(state["pods"]) + b"}"
+
+    def checkpoint(c: str) -> bytes:
+        if pods == "history":
+            return history_form(cluster.state())
+        return (table_state_json if pods == "table" else orjson.dumps)(cluster.map_state())
+
+    recorder = Recorder(store, config, checkpoint, clock=lambda: cluster.at)
     recorder.handle("bench", orjson.dumps({"type": "heartbeat", "seq": cluster.seq, "source": {}}).decode())
     start_at = cluster.at
     t0 = time.perf_counter()
@@ -241,14 +279,39 @@ def time_rebuilds(start: float, end: float, checkpoint: float, samples: int = 20
         state = store.state_at("bench", at).state
         times.append(time.perf_counter() - t0)
         assert len(state["pods"]) > 0
-    return {"median_s": statistics.median(times), "max_s": max(times), "n": len(times), "pods": len(state["pods"])}
+    images = sum(len(p.get("containers", ())) for p in state["pods"])
+    return {
+        "median_s": statistics.median(times),
+        "max_s": max(times),
+        "n": len(times),
+        "pods": len(state["pods"]),
+        "containers_in_last_moment": images,
+    }
+
+
+def state_sizes(cluster: Cluster) -> dict[str, int]:
+    """Bytes of the state the map loads (table form, summaries) and of one history checkpoint (and its zlib)."""
+    import zlib
+
+    from clusterviz.podtable import details_table, table_state_json
+
+    state = cluster.state()
+    map_json = table_state_json(cluster.map_state())
+    history_json = table_state_json(state)[:-1] + b',"podDetails":' + details_table(state["pods"]) + b"}"
+    return {
+        "map_table_state_bytes": len(map_json),
+        "history_checkpoint_bytes": len(history_json),
+        "history_checkpoint_zlib6_bytes": len(zlib.compress(history_json, 6)),
+        "summary_checkpoint_zlib6_bytes": len(zlib.compress(map_json, 6)),
+        "full_objects_bytes": len(orjson.dumps(state)),
+    }
 
 
 def time_export(pods: int) -> dict[str, Any]:
     from clusterviz import export
 
     cluster = Cluster(nodes=pods // 30, pods_per_node=30, seed=3)
-    state = cluster.state()
+    state = cluster.state()  # whole pods: a schema v2 document
     t0 = time.perf_counter()
     data = export.dumps(export.document(state, exported_at=time.time()))  # type: ignore[arg-type]
     t1 = time.perf_counter()
@@ -274,13 +337,16 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5, help="pod changes per simulated second")
     parser.add_argument("--checkpoint", type=float, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--export-pods", type=int, default=150_000)
-    parser.add_argument("--pods", choices=("table", "objects"), default="table", help="the checkpoints' pod form")
+    parser.add_argument(
+        "--pods", choices=("history", "table", "objects"), default="history", help="what history records (see above)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clusterviz-bench-") as tmp_name:
         tmp = Path(tmp_name)
         setup_django(tmp)
         t0 = time.perf_counter()
-        cluster = Cluster(args.nodes, args.pods_per_node)
+        cluster = Cluster(args.nodes, args.pods_per_node, whole=args.pods == "history")
+        sizes = state_sizes(cluster)
         print(
             f"cluster: {len(cluster.nodes)} nodes, {len(cluster.pods)} pods ({time.perf_counter() - t0:.1f} s)",
             file=sys.stderr,
@@ -293,6 +359,7 @@ def main() -> None:
         "args": vars(args),
         "load": os.getloadavg(),
         "cpus": os.cpu_count(),
+        "sizes_at_start": sizes,
         "record": day,
         "database_bytes": on_disk,
         "rebuild": rebuild,

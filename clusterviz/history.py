@@ -379,6 +379,7 @@ class Tracker:
     ready: dict[Owner, Counter[int]] = field(default_factory=dict)  # of them, those running and ready
     images: dict[tuple[Owner, int], tuple[str, ...]] = field(default_factory=dict)  # what a revision runs
     rolling: dict[Owner, Rollout] = field(default_factory=dict)  # rollouts in progress, as last told
+    newest: dict[Owner, int] = field(default_factory=dict)  # each Deployment's newest revision, as last seen
 
     @classmethod
     def of(cls, state: ClusterState) -> Tracker:
@@ -388,6 +389,8 @@ class Tracker:
         tracker.nodes = {n["name"]: _slim_node(n) for n in state["nodes"]}
         for owner in list(tracker.revisions):
             rollout = tracker.rollout_of(owner)
+            if rollout is not None:
+                tracker.newest[owner] = rollout.revision
             if rollout is not None and not rollout.done:
                 tracker.rolling[owner] = rollout
         return tracker
@@ -489,7 +492,11 @@ class Tracker:
         if owner[1] != "Deployment":
             return False
         told, now = self.rolling.get(owner), self.rollout_of(owner)
-        if now is None or (told is None and now.old == 0):
+        previous = self.newest.get(owner)
+        if now is not None:
+            self.newest[owner] = now.revision
+        newer = now is not None and previous is not None and now.revision > previous  # even all in one delta
+        if now is None or (told is None and now.old == 0 and not newer):
             self.rolling.pop(owner, None)
             return told is not None
         if told == now:

@@ -29,6 +29,16 @@ def _mirror_only(annotations: Any) -> Any:
     return None
 
 
+REVISION_ANNOTATION: Final = "deployment.kubernetes.io/revision"
+"""A ReplicaSet's revision within its Deployment: it tells a rollout's old pods from the new ones."""
+
+
+def _revision_only(annotations: Any) -> Any:
+    if isinstance(annotations, dict) and isinstance(annotations.get(REVISION_ANNOTATION), str):
+        return {REVISION_ANNOTATION: annotations[REVISION_ANNOTATION][:20]}
+    return None
+
+
 def _volume(volume: Any) -> Any:
     """A volume's name and the key that names its source ({"name": "data", "configMap": {}})."""
     if not isinstance(volume, dict):
@@ -158,6 +168,11 @@ SHAPES: Final[dict[str, Shape]] = {
 }
 for _workload in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"):
     SHAPES[_workload] = {"metadata": _META, "spec": {"replicas": True, "parallelism": True}, "status": _REPLICAS}
+SHAPES["ReplicaSet"] = {
+    "metadata": {**_META, "annotations": _revision_only},  # type: ignore[dict-item]
+    "spec": {"replicas": True},
+    "status": _REPLICAS,
+}
 
 
 def _pick(value: Any, shape: Shape) -> Any:

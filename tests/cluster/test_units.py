@@ -38,6 +38,25 @@ def test_readyz_lines_become_apiserver_and_etcd_evidence() -> None:
     ]
 
 
+def test_a_slim_replicaset_keeps_its_revision_and_no_other_annotation() -> None:
+    rs = {
+        "metadata": {
+            "name": "web-6f5df59757",
+            "namespace": "default",
+            "annotations": {
+                "deployment.kubernetes.io/revision": "3",
+                "deployment.kubernetes.io/desired-replicas": "2",
+                "kubectl.kubernetes.io/last-applied-configuration": '{"env": "s3cret"}',
+            },
+            "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": True}],
+        },
+        "spec": {"replicas": 2, "template": {"spec": {"containers": [{"env": [{"value": "s3cret"}]}]}}},
+    }
+    kept = slim("ReplicaSet", rs)
+    assert kept["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "3"}
+    assert b"s3cret" not in orjson.dumps(kept) and "template" not in kept["spec"]
+
+
 def test_a_slim_pod_keeps_what_the_mapping_reads_and_nothing_else() -> None:
     pod = {
         "metadata": {

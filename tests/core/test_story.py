@@ -147,3 +147,18 @@ def _delta(seq: int) -> dict[str, Any]:
     source = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
     return {"cluster": "demo", "seq": seq, "revision": seq, "at": float(seq), "source": source,
             "nodes": {"upsert": [], "remove": []}, "pods": {"upsert": [], "remove": []}}
+
+
+def test_a_rollout_seen_in_one_delta_is_still_a_rollout() -> None:
+    """After a gap (a checkpoint, a relist) old and new pods may never be seen together: still not scaling."""
+    base = record().full()
+    users = [p for p in base["pods"] if p["name"].startswith("users-deployment-")]
+    new = [
+        {**p, "uid": p["uid"] + "-2", "name": p["name"] + "x", "revision": 2,
+         "containers": [{**c, "image": NEW_IMAGE} for c in p["containers"]]}
+        for p in users
+    ]
+    delta = {**_delta(base["seq"] + 1), "pods": {"upsert": new, "remove": [p["uid"] for p in users]}}
+    events = Tracker.of(base).apply(delta)  # type: ignore[arg-type]
+    assert [e["kind"] for e in events] == ["rolled-out"]
+    assert events[0]["args"] == {**events[0]["args"], "image": NEW_IMAGE, "revision": 2, "old": 0}
