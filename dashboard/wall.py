@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dashboard.access.policy import Viewer
+from dashboard.access.refusals import refusal_page
 from dashboard.access.scope import EVERYTHING
 from dashboard.hub import hub
 
@@ -116,7 +117,7 @@ def wall(request: HttpRequest, cluster: str) -> HttpResponse:
     try:
         config = parse_config(request.GET)
     except ValueError as error:
-        return HttpResponseBadRequest(f"Wall address: {error}", content_type="text/plain; charset=utf-8")
+        return refusal_page(request, 400, "address", detail=_("Wall address: %(error)s") % {"error": error})
     viewer = _viewer(request)
     namespaces = sorted(viewer.scope.namespaces or []) if viewer is not None else []
     context = {

@@ -41,9 +41,31 @@ OTHER_NS = "kube-system"
 WRITE_ROUTES = {"fake-control", "access-token-revoke", "set_language", "logout"}
 
 
+NOT_FROM_PRODUCTION = {
+    "SECRET_KEY",  # the test run's own
+    "STORAGES",  # the manifest of collected static files exists only in the image
+    "SECURE_SSL_REDIRECT",  # TLS ends at the proxy: the test client speaks to the app as the proxy does
+}
+
+
 @pytest.fixture(autouse=True)
-def no_anonymous_read(settings: Any) -> None:
+def production_settings(settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test here runs with what dashboard.settings_production changes (but the three above), anonymous
+    read off."""
+    import importlib
+
+    import dashboard.settings as development
+
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(64))
+    for name in ("CLUSTERVIZ_ANONYMOUS_READ", "CLUSTERVIZ_CSP_REPORT_ONLY", "CLUSTERVIZ_FAKE_CONTROLS"):
+        monkeypatch.delenv(name, raising=False)
+    production = importlib.reload(importlib.import_module("dashboard.settings_production"))
+    for name in dir(production):
+        value = getattr(production, name)
+        if name.isupper() and name not in NOT_FROM_PRODUCTION and value != getattr(development, name, None):
+            setattr(settings, name, value)
     settings.CLUSTERVIZ_ANONYMOUS_READ = False
+    settings.STATIC_ROOT = tmp_path  # servestatic's directory (collectstatic fills it in the image)
 
 
 # --- the URLconf, walked ----------------------------------------------------------------------------------

@@ -92,6 +92,26 @@ def test_staff_get_a_wall_link_with_the_secret_in_its_fragment(running_hub: Hub)
     assert "wall link: https://cv.example/access/display/?next=%2Fwall%2Fdemo%2F#token=cvz_" in out.getvalue()
 
 
+# --- refusals say why and offer the way forward -------------------------------------------------------------------
+
+
+def test_the_token_pages_refuse_a_viewer_with_a_page_that_says_why(running_hub: Hub) -> None:
+    viewer = Client()
+    viewer.force_login(User.objects.create_user("vic"))
+    page = viewer.get("/access/tokens/", headers={"Accept-Language": "ko"})
+    body = page.content.decode()
+    assert page.status_code == 403 and 'data-kind="forbidden"' in body and "이 계정으로는 볼 수 없습니다" in body
+    anonymous = Client().get("/access/tokens/")  # anonymous read is on in these tests: refused, with the login
+    assert anonymous.status_code == 403 and 'href="/accounts/login/?next=' in anonymous.content.decode()
+
+
+def test_a_bad_wall_address_is_a_styled_400_that_names_the_mistake(running_hub: Hub, anonymous_read: None) -> None:
+    page = Client().get("/wall/demo/?every=1")
+    body = page.content.decode()
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+    assert 'data-kind="address"' in body and "every must be between 5 and 3600 seconds" in body
+
+
 # --- a token that was presented and is not valid ------------------------------------------------------------------
 
 
