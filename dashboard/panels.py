@@ -78,9 +78,9 @@ def clock(at: float) -> str:
 
 
 def as_of(source: Source, at: float) -> str:
-    """The panel's moment: "as of 21:04:05 UTC" live, "Replay — as of 2025-… UTC" in a replay."""
+    """The panel's moment: "as of 21:04:05 UTC" live; in a replay "as of 2025-… UTC", after a Replay tag."""
     if source.replay:
-        return _("Replay — as of %(moment)s") % {"moment": format_moment(at)}
+        return _("as of %(moment)s") % {"moment": format_moment(at)}
     return _("as of %(time)s UTC") % {"time": clock(at)}
 
 

@@ -105,7 +105,7 @@ async def test_a_replayed_panel_shows_the_replayed_moment_not_the_live_one() -> 
     assert (live.store.node(worker) or {})["ready"] == "True"
     status, html = await panel(replay(dict(then), at), "node", name=worker)
     assert status == 200
-    assert 'data-ready="False"' in html and "Replay — as of " in html
+    assert 'data-ready="False"' in html and re.search(r'panel-replay-tag">Replay</span> — as of \d{4}-', html)
     assert "History keeps the conditions" in html and "not their reasons" in html
     pod = next(p for p in then["pods"] if p["node"] == worker)
     assert f"/replays/demo/pods/default/{pod['name']}/panel?at=" in html, "its links stay in the replay"
