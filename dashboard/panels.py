@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from clusterviz.duration import human_duration, restarts_text
+from clusterviz.duration import human_duration
 from clusterviz.history import format_moment
 from clusterviz.processes import EXPLANATIONS
 from dashboard.access.scope import EVERYTHING, Scope
@@ -67,6 +67,13 @@ def process_url(source: Source, name: str, node: str | None) -> str:
 def ago(then: float | None, now: float) -> str:
     """``2m30s ago`` as kubectl would say it; "" when the moment is unknown."""
     return "" if then is None else _("%(age)s ago") % {"age": human_duration(now - then)}
+
+
+def restarts_text(restarts: int, last_restart_at: float | None, now: float) -> str:
+    """kubectl's RESTARTS column, "3 (2m ago)" (clusterviz.duration.restarts_text), in the reader's language."""
+    if restarts == 0 or last_restart_at is None:
+        return str(restarts)
+    return f"{restarts} ({ago(last_restart_at, now)})"
 
 
 def _for(since: float | None, now: float) -> str:
@@ -127,7 +134,7 @@ def _node_conditions(conditions: Sequence[Mapping[str, Any]], now: float) -> lis
 
 
 def _stopped_reporting(node: Mapping[str, Any], now: float) -> str:
-    """"the kubelet stopped reporting 2m ago" when the server decided it no longer reports (NodeView.reporting)."""
+    """ "the kubelet stopped reporting 2m ago" when the server decided it no longer reports (NodeView.reporting)."""
     if node.get("reporting", True):
         return ""
     since = node.get("lastReportedAt")

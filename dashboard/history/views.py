@@ -380,13 +380,13 @@ async def diff_page(request: HttpRequest, cluster: str) -> HttpResponse:
         return HttpResponseBadRequest(str(error))
     context: dict[str, Any] = {"cluster": cluster, "from": a, "to": b, "error": ""}
     if a is None or b is None:
-        context["error"] = "Choose two moments to compare."
+        context["error"] = _("Choose two moments to compare.")
     else:
         context.update(from_text=format_moment(a), to_text=format_moment(b))
         try:
             context.update(await in_thread(_diff_context, cluster, a, b))
         except HistoryError as error:
-            context["error"] = f"Cannot compare: {error}."
+            context["error"] = _("Cannot compare: %(reason)s.") % {"reason": error}
     template = "dashboard/history/_diff.html" if getattr(request, "htmx", False) else "dashboard/history/diff.html"
     return render(request, template, context, status=200 if not context["error"] or a is None else 404)
 
@@ -418,14 +418,14 @@ async def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         limit = HistoryConfig.from_settings().import_max_bytes
         if upload is None:
-            error, status = "Choose a snapshot file to upload.", 400
+            error, status = _("Choose a snapshot file to upload."), 400
         elif upload.size is not None and upload.size > limit:
-            error, status = f"The file is larger than the limit of {limit // (1024 * 1024)} MB.", 400
+            error, status = _("The file is larger than the limit of %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, 400
         else:
             try:
                 name = await in_thread(_import, upload.read(), request.POST.get("name", "").strip(), upload.name or "")
             except (SnapshotError, ImportRefused) as problem:
-                error, status = f"Nothing was imported: {problem}.", 400
+                error, status = _("Nothing was imported: %(reason)s.") % {"reason": problem}, 400
             else:
                 return redirect("replay-map", cluster=name)
     config = HistoryConfig.from_settings()

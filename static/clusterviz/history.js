@@ -8,6 +8,8 @@
   'use strict';
 
   const TICK_MS = 500;
+  const _ = (t) => (window.gettext ? window.gettext(t) : t);
+  const interpolate = (f, o) => (window.interpolate ? window.interpolate(f, o, true) : f);
 
   function fmt(t) {
     if (typeof t !== 'number' || !isFinite(t)) return '';
@@ -70,7 +72,7 @@
         range.from = r.from; range.to = r.to;
         if (r.from === null || r.from === undefined) {
           slider.disabled = true; playBtn.disabled = true;
-          slider.title = 'Nothing recorded yet';
+          slider.title = _('Nothing recorded yet');
           setTimeout(() => loadRange().catch(() => {}), 3000);
           return;
         }
@@ -116,7 +118,7 @@
         render(t);
       }).catch((e) => {
         if (id !== req) return;
-        timeEl.textContent = fmt(t) + ' (not recorded: ' + e.message + ')';
+        timeEl.textContent = fmt(t) + ' ' + interpolate(_('(not recorded: %(reason)s)'), { reason: e.message });
       }).finally(() => { if (id === req) busy = false; });
     }
     function stepTo(t) {
@@ -148,13 +150,13 @@
       if (playing) return;
       const start = cur.t === null ? Number(slider.value) : cur.t;
       playing = true;
-      playBtn.textContent = 'Pause'; playBtn.setAttribute('aria-pressed', 'true');
+      playBtn.textContent = _('Pause'); playBtn.setAttribute('aria-pressed', 'true');
       (cur.t === null ? showAt(start) : Promise.resolve()).then(() => { timer = setInterval(tick, TICK_MS); });
     }
     function pause() {
       playing = false;
       clearInterval(timer); timer = 0;
-      playBtn.textContent = 'Play'; playBtn.setAttribute('aria-pressed', 'false');
+      playBtn.textContent = _('Play'); playBtn.setAttribute('aria-pressed', 'false');
     }
 
     slider.addEventListener('input', () => {

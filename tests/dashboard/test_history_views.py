@@ -306,3 +306,13 @@ def test_default_window_starts_inside_the_recorded_range() -> None:
     start, end = _window(request, (1000.25, 1000.5))  # no whole second inside: both at the first after it
     assert start == end == 1001.0
     assert _window(request, (0.5, 9000.0)) == (9000.0 - 3600, 9000.0)
+
+
+def test_the_history_diff_and_import_pages_speak_korean(client: Client, story: Feed) -> None:
+    korean = {"HTTP_ACCEPT_LANGUAGE": "ko"}
+    history = client.get("/clusters/demo/history/", **korean).content.decode()
+    assert "두 시점 비교" in history and "타임라인" in history and "Compare two moments" not in history
+    a, b = story.rec.first["at"], max(story.truth)
+    diff = client.get(f"/clusters/demo/diff?from={a}&to={b}", **korean).content.decode()
+    assert "바뀐 것" in diff and "추가됨" in diff
+    assert "스냅샷 가져오기" in client.get("/clusters/import", **korean).content.decode()

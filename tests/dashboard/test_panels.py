@@ -116,3 +116,18 @@ async def test_a_pod_absent_at_the_replayed_moment_gets_a_panel_saying_so() -> N
     status, html = await panel(replay(state, state["at"]), "pod", namespace="default", name="born-later")
     assert status == 404 and 'data-panel="gone"' in html
     assert "Pod default/born-later did not exist at " in html and "(the moment being replayed)" in html
+
+
+async def test_panels_speak_korean() -> None:
+    from django.utils import translation
+
+    live = Live()
+    name = live.cluster.pods_of("default", "users-deployment-")[0]
+    live.run(live.cluster.crash_loop("default", name), 90)
+    with translation.override("ko"):
+        _, html = await panel(live.source(), "pod", namespace="default", name=name)
+        state = dict(live.store.snapshot())
+        _, gone = await panel(replay(state, live.store.now), "pod", namespace="default", name="x")
+    assert "컨디션" in html and "Warning 이벤트" in html and re.search(r"\d+ \((\d+m)?\d+s 전\)", html)
+    assert "Conditions" not in html and "Warning events" not in html
+    assert "재생 중인 시점" in gone
