@@ -352,10 +352,16 @@ _TYPE_NAMES = {
 
 
 def _fields(obj: Any, spec: Mapping[str, tuple[type, ...]], where: str) -> None:
-    _expect(isinstance(obj, dict), f"{where} must be an object")
+    """Every field of ``spec`` present with one of its types. Exact types, as parsed JSON has them: a bool is
+    not an integer here. 150,000 pods with their containers pass through this, so the message is made only
+    when a field is wrong."""
+    _expect(type(obj) is dict, f"{where} must be an object")
     for name, types in spec.items():
-        if name not in obj:
-            raise SnapshotError(f"{where} has no field {name!r}")
-        value = obj[name]
-        if not isinstance(value, types) or (value.__class__ is bool and bool not in types):
+        value = obj.get(name, _MISSING)
+        if type(value) not in types:
+            if value is _MISSING:
+                raise SnapshotError(f"{where} has no field {name!r}")
             raise SnapshotError(f"{where}.{name} must be {' or '.join(_TYPE_NAMES[t] for t in types)}")
+
+
+_MISSING: Any = object()
