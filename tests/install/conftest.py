@@ -9,6 +9,7 @@ helm or control plane skips the tier; under CI=true it fails.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import urllib.request
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "clusterviz"
 RELEASE = "cv"
 SUPERUSER = ("wall-admin", "a-long-password-for-the-install-test")
+LEADERSHIP = re.compile(r"watch_cluster: cluster test-cluster: (leading|lost leadership)")
 
 
 def _build(script: str, what: str, timeout: float) -> str:
@@ -133,9 +135,10 @@ class Running:
     web: str
 
     def leader(self) -> str | None:
+        """The live watcher whose last word on the cluster is that it leads."""
         for name in self.watchers:
-            said = [line for line in logs(name).splitlines() if "cluster test-cluster: " in line]
-            if alive(name) and said and "leading" in said[-1] and "lost" not in said[-1]:
+            said = LEADERSHIP.findall(logs(name))
+            if said and said[-1] == "leading" and alive(name):
                 return name
         return None
 

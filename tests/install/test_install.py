@@ -61,7 +61,7 @@ def log_in(context: Any, running: Running, user: tuple[str, str]) -> Any:
     page.goto(f"{running.url}/accounts/login/?next=/clusters/{CLUSTER}/")
     page.fill("input[name=username]", user[0])
     page.fill("input[name=password]", user[1])
-    page.click("button[type=submit]")
+    page.click("form.cv-access-form button[type=submit]")
     page.wait_for_selector("body[data-rendered='1']", timeout=30_000)
     page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=30_000)
     return page
@@ -72,8 +72,11 @@ def browser_pods(page: Any) -> set[str]:
 
 
 def ensure_namespace(rest: Rest, name: str) -> None:
+    """The namespace, once pods can be made in it (its ServiceAccount ``default``, the controller-manager's)."""
     if rest.call("GET", f"/api/v1/namespaces/{name}")[0] == 404:
         rest.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    account = f"/api/v1/namespaces/{name}/serviceaccounts/default"
+    wait_until(lambda: rest.call("GET", account)[0] == 200, 30, f"serviceaccount {name}/default")
 
 
 def create_pod(cluster: LocalCluster, name: str) -> str:
