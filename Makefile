@@ -30,7 +30,7 @@ run: venv
 	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} \
 		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster
+test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install
 
 lint: dev
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ from clusterviz.kube.reflector import CATALOG, LEASE_NAMESPACES
 from tests.browser.conftest import ARTIFACTS
 from tests.cluster.support import LocalCluster, Rest, bound_pod
 from tests.install.conftest import NAMESPACE, SUPERUSER, Running
-from tests.install.kubelet import Pod, podman, wait_until
+from tests.install.kubelet import TOKEN_DIR, Pod, podman, wait_until
 
 pytestmark = pytest.mark.browser
 CLUSTER = "test-cluster"
@@ -210,6 +210,22 @@ def test_the_watcher_token_may_list_and_watch_everything_the_watcher_reads(
         if path.startswith("/api"):
             status, body = rest.call("GET", path, query=[("watch", "1"), ("timeoutSeconds", "1")])
             assert status == 200, f"watch {path}: {status} {body}"
+
+
+def test_the_watcher_token_may_read_metrics_server_usage(
+    cluster: LocalCluster, running: Running, tmp_path: Path
+) -> None:
+    """The test cluster serves no metrics API: allowed means "not found", never "forbidden"."""
+    rest = token_rest(cluster, running, tmp_path, watcher_account(running))
+    for path in ("/apis/metrics.k8s.io/v1beta1/nodes", "/apis/metrics.k8s.io/v1beta1/pods"):
+        status, body = rest.call("GET", path)
+        assert status in (200, 404), f"GET {path}: {status} {body}"
+
+
+def test_only_the_watcher_containers_hold_a_service_account_token(running: Running) -> None:
+    result = podman("exec", running.web, "ls", TOKEN_DIR, check=False)
+    assert result.returncode != 0 and "No such file or directory" in result.stderr
+    assert podman("exec", running.watchers[0], "ls", TOKEN_DIR).stdout.split() == ["ca.crt", "namespace", "token"]
 
 
 def test_the_watcher_token_is_refused_secrets_configmaps_logs_exec_and_writes(
