@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import subprocess
@@ -14,6 +15,7 @@ from django.test import AsyncClient, Client
 
 from dashboard import hub as hub_module
 from dashboard import probes
+from dashboard.management.commands.watch_cluster import Command
 from dashboard.remote import WatcherUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +101,21 @@ def test_production_serves_the_collected_static_files_with_debug_off(tmp_path: P
         _path, status, encoding, cache = line.split(" ", 3)
         assert (status, encoding) == ("200", "gzip"), line
         assert "max-age=" in cache, line
+
+
+async def test_the_watcher_touches_its_alive_file_while_its_loop_turns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dashboard.management.commands.watch_cluster.ALIVE_EVERY", 0.01)
+    alive, stop, command = tmp_path / "alive", asyncio.Event(), Command()
+    command.shutdown = False
+    beating = asyncio.create_task(command.beat(alive, stop))
+    while not alive.exists():
+        await asyncio.sleep(0.01)
+    aged = alive.stat().st_mtime_ns - 10**10
+    os.utime(alive, ns=(aged, aged))  # ten seconds old: the probe would still pass, a turn of the loop renews it
+    while alive.stat().st_mtime_ns == aged:
+        await asyncio.sleep(0.01)
+    command.shutdown = True
+    stop.set()
+    await asyncio.wait_for(beating, 5)  # and it stops with the command

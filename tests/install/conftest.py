@@ -142,6 +142,12 @@ class Running:
                 return name
         return None
 
+    def leader_or_failure(self) -> str | None:
+        """The leader; an AssertionError with its output when a container has exited (no point waiting)."""
+        for name in [*self.watchers, self.web]:
+            assert alive(name), f"{name} exited:\n{logs(name)[-3000:]}"
+        return self.leader()
+
     def probe(self, kind: str) -> int:
         """The web container's probe of this kind, as its applied object describes it."""
         container = self.release.pod("Deployment", "-web").container("web")
@@ -177,7 +183,7 @@ def running(release: Release, cluster: LocalCluster, tmp_path_factory: pytest.Te
         web = kubelet.start_pod(release.pod("Deployment", "-web"), "cv-web-0")
         port = release.values["web"]["port"]
         running = Running(kubelet, release, f"http://127.0.0.1:{port}", watchers, web)
-        wait_until(running.leader, 60, "a leading watcher")
+        wait_until(running.leader_or_failure, 60, "a leading watcher")
         wait_until(lambda: running.probe("readinessProbe") == 200, 90, "the web container to be ready")
         yield running
     finally:

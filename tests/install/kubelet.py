@@ -133,6 +133,7 @@ class Kubelet:
         return args
 
     def run_to_completion(self, pod: Pod, container: dict[str, Any], name: str, timeout: float = 300) -> str:
+        podman("rm", "--force", "--ignore", name)  # left by a run that was killed
         result = podman("run", "--rm", *self.run_args(pod, container, name), timeout=timeout, check=False)
         output = result.stdout[-2000:] + result.stderr[-3000:]
         assert result.returncode == 0, f"{name} exited {result.returncode}:\n{output}"

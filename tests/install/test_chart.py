@@ -117,4 +117,6 @@ def test_the_watchers_elect_a_leader_and_the_web_pods_run_none(release: Release)
     for name in ("cv-clusterviz-web", "cv-clusterviz-watcher"):
         env = {e["name"]: e.get("value") for e in specs[name]["containers"][0]["env"]}
         assert env["CLUSTERVIZ_WATCHER"] == "external" and env["CLUSTERVIZ_IN_CLUSTER"] == "1", name
-    assert specs["cv-clusterviz-watcher"]["containers"][0]["command"][-1] == "watch_cluster"
+    watcher = specs["cv-clusterviz-watcher"]["containers"][0]
+    assert watcher["command"][:3] == ["python", "manage.py", "watch_cluster"]
+    assert watcher["livenessProbe"]["exec"]["command"][:2] == ["python", "-c"], "the watcher's loop is probed too"

@@ -94,6 +94,14 @@ def test_the_kubelet_probes_answer_and_say_nothing_about_the_cluster(running: Ru
     assert status == 200 and body.decode() == "database: ok\nwatchers: ok\n"
 
 
+def test_the_watchers_liveness_probe_passes_as_the_kubelet_runs_it(running: Running) -> None:
+    container = running.release.pod("Deployment", "-watcher").container("watcher")
+    for kind in ("startupProbe", "livenessProbe"):
+        for name in running.watchers:
+            result = podman("exec", name, *container[kind]["exec"]["command"], check=False)
+            assert result.returncode == 0, f"{kind} of {name}: {result.returncode} {result.stderr}"
+
+
 def test_static_files_are_served_with_debug_off(running: Running) -> None:
     status, _, page = get(f"{running.url}/accounts/login/")
     assert status == 200

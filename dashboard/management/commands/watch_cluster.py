@@ -20,6 +20,7 @@ import logging
 import signal
 import time
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -30,6 +31,8 @@ from dashboard import hub as hub_module
 from dashboard import leader, remote
 
 log = logging.getLogger("dashboard.watch_cluster")
+ALIVE_EVERY = 5.0
+"""Seconds between touches of ``--alive-file``."""
 
 
 def seq_base() -> int:
@@ -46,6 +49,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--cluster", action="append", default=[], help="a cluster to watch (default: all)")
         parser.add_argument("--retry", type=float, default=1.0, help="seconds between a standby's attempts")
+        parser.add_argument(
+            "--alive-file",
+            default="",
+            help=f"touch this file every {ALIVE_EVERY:g} s while the event loop runs (a liveness probe reads its age)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         hub = hub_module.Hub(mode="inline")  # this process is where the runtimes run
@@ -58,6 +66,7 @@ class Command(BaseCommand):
         hub_module.hub = hub  # what the history recorder reads the state from
         self.shutdown = False
         self.retry = float(options["retry"])
+        self.alive_file = Path(options["alive_file"]) if options["alive_file"] else None
         try:
             asyncio.run(self.main(hub, names))
         finally:
@@ -82,7 +91,15 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, request_stop, signum)
-        await asyncio.gather(*(self.watch(hub, name, stop) for name in names))
+        beat = [self.beat(self.alive_file, stop)] if self.alive_file else []
+        await asyncio.gather(*(self.watch(hub, name, stop) for name in names), *beat)
+
+    async def beat(self, path: Path, stop: asyncio.Event) -> None:
+        """Touch ``path`` while this loop turns: a loop stuck in a blocking call stops touching it, and the
+        kubelet's liveness probe (the file's age) restarts the process."""
+        while not self.shutdown:
+            path.touch()  # on the loop itself, on purpose: a blocked loop must stop the touches
+            await self._pause(stop, ALIVE_EVERY)
 
     async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -151,3 +151,8 @@ app.kubernetes.io/component: {{ index . 1 }}
 - ports: [{port: {{ .Values.networkPolicy.externalRedisPort | default 6379 }}, protocol: TCP}]
 {{- end }}
 {{- end -}}
+
+{{/* The watcher's liveness: its alive file was touched within the last 30 seconds. */}}
+{{- define "clusterviz.aliveCheck" -}}
+import os, sys, time; sys.exit(time.time() - os.stat('/tmp/alive').st_mtime > 30)
+{{- end -}}
