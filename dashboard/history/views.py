@@ -113,12 +113,13 @@ async def _requested_window(request: HttpRequest, cluster: str) -> tuple[Bounds,
 
 
 def _window(request: HttpRequest, bounds: Bounds) -> tuple[float, float]:
-    """``?from=&to=``; what is missing defaults to the last hour recorded, in whole seconds inside the recorded
-    range (the forms show whole seconds: a default rounded below the first checkpoint could not be compared)."""
+    """``?from=&to=``; what is missing defaults to the last hour recorded, in whole seconds (as the forms show
+    them) rounded up: a start rounded below the first checkpoint could not be compared, an end rounded below
+    the last recorded moment would leave out what changed last."""
     end = _moment(request, "to")
     start = _moment(request, "from")
     if end is None:
-        end = float(math.floor(bounds[1] if bounds else time.time()))
+        end = float(math.ceil(bounds[1] if bounds else time.time()))
     if start is None:
         earliest = math.ceil(bounds[0]) if bounds else end - DEFAULT_WINDOW
         start = float(max(end - DEFAULT_WINDOW, earliest))

@@ -302,7 +302,7 @@ def test_default_window_starts_inside_the_recorded_range() -> None:
 
     request = RequestFactory().get("/")
     start, end = _window(request, (1000.25, 1500.75))
-    assert (start, end) == (1001.0, 1500.0)
+    assert (start, end) == (1001.0, 1501.0)  # the last recorded change is inside, the first checkpoint before
     start, end = _window(request, (1000.25, 1000.5))  # no whole second inside: both at the first after it
     assert start == end == 1001.0
     assert _window(request, (0.5, 9000.0)) == (9000.0 - 3600, 9000.0)
