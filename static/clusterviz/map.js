@@ -19,6 +19,19 @@
   const interpolate = (fmt, obj) => (window.interpolate ? window.interpolate(fmt, obj, true) : fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
   const HEALTH_TEXT = { healthy: _('healthy'), degraded: _('degraded'), unhealthy: _('unhealthy'), unknown: _('unknown') };
   const healthText = (h) => HEALTH_TEXT[h] || h;
+  // Evidence lines and source reasons in the viewer's language: the server's pattern table (dashboard/access/
+  // evidence.py) as JSON in the page; a line of no known shape stays as the core wrote it (English).
+  const EVIDENCE = (() => {
+    const node = document.getElementById('evidence-i18n');
+    try { return node ? JSON.parse(node.textContent).map(([p, t]) => [new RegExp(p), t]) : []; } catch (e) { return []; }
+  })();
+  function evText(text) {
+    for (const [re, template] of EVIDENCE) {
+      const m = re.exec(text);
+      if (m) return template.replace(/%\((\w+)\)s/g, (_m, k) => evText((m.groups || {})[k] || ''));
+    }
+    return text;
+  }
 
   // ---------------------------------------------------------------- constants & palette
   const STATUS = ['running', 'pending', 'succeeded', 'failed', 'terminating', 'unknown'];
@@ -1388,7 +1401,7 @@
       lines.push([interpolate(_('%(process)s on %(node)s'), { process: a.name, node: h.rec.node.name }), 'b']);
       lines.push([healthText(a.health) + (a.version ? ' · ' + a.version : ''), '']);
       if (silent(h.rec.node)) lines.push([lastReportedText(h.rec.node), 'w']);
-      for (const ev of (a.evidence || []).slice(0, 3)) lines.push([ev, 'm']);
+      for (const ev of (a.evidence || []).slice(0, 3)) lines.push([evText(ev), 'm']);
     } else if (h.kind === 'pending') {
       lines.push([_('Pods waiting for the scheduler to pick a node'), 'b']);
       lines.push([interpolate(_('%(count)s pods'), { count: h.rec.pods.length }), 'm']);
@@ -1680,7 +1693,7 @@
         row.dataset.health = healthClass(pr.health);
         const b = el('button', 'cv-inst-btn');
         b.type = 'button';
-        const ev = pr.evidence || [];
+        const ev = (pr.evidence || []).map(evText);
         b.title = (pr.node ? pr.node + ': ' : '') + healthText(pr.health) + (ev.length ? '\n' + ev.join('\n') : '');
         b.appendChild(el('span', 'cv-hd cv-h-' + healthClass(pr.health)));
         b.appendChild(el('span', 'cv-inst-node', pr.node || (inst.length > 1 ? '?' : _('instance'))));
@@ -1746,7 +1759,7 @@
     setText('source-banner-title', src.state === 'connecting' ? _('Not connected yet') : _('Cannot watch this cluster'));
     setText('source-banner-server', src.server || _('unknown'));
     setText('source-banner-context', src.context || _('unknown'));
-    setText('source-banner-reason', src.reason || _('waiting for the first answer'));
+    setText('source-banner-reason', src.reason ? evText(src.reason) : _('waiting for the first answer'));
   }
   function sourceChanged() { headerDirty = true; cpDirty = true; schedule(); }
   function computeIndicator() {
@@ -1760,15 +1773,15 @@
     const src = state.source;
     if (src && src.state === 'connecting') {
       nonLiveSince = 0;
-      return { st: 'connecting', text: _('not connected yet') + (src.reason ? ' — ' + src.reason : '') };
+      return { st: 'connecting', text: _('not connected yet') + (src.reason ? ' — ' + evText(src.reason) : '') };
     }
     if (src && src.state === 'error' && !observed()) {
       nonLiveSince = 0;
-      return { st: 'stale', text: _('cannot connect') + (src.reason ? ' — ' + src.reason : '') };
+      return { st: 'stale', text: _('cannot connect') + (src.reason ? ' — ' + evText(src.reason) : '') };
     }
     if (src && src.state && src.state !== 'live') {
       if (!nonLiveSince) nonLiveSince = src.lastEventAt ? src.lastEventAt * 1000 : now;
-      return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(nonLiveSince) }) + ' — ' + (src.reason ? src.reason : interpolate(_('source %(state)s'), { state: src.state })) };
+      return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(nonLiveSince) }) + ' — ' + (src.reason ? evText(src.reason) : interpolate(_('source %(state)s'), { state: src.state })) };
     }
     nonLiveSince = 0;
     if (cfg.wsPath && lastMsgAt && now - lastMsgAt > 10000) return { st: 'stale', text: interpolate(_('stale since %(time)s'), { time: hhmmss(lastMsgAt) }) + ' — ' + interpolate(_('no message for %(seconds)s s'), { seconds: Math.round((now - lastMsgAt) / 1000) }) };

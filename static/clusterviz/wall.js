@@ -30,6 +30,18 @@
   const fmt = (key, args) => (T[key] || key).replace(/%\((\w+)\)s/g, (_, k) => String(args[k]));
   // words not in wall-labels come from Django's JavaScript catalog (/jsi18n/, loaded before this file); without it, English
   const _ = (s) => (window.gettext ? window.gettext(s) : s);
+  // the server's table of evidence and reason shapes in the viewer's language (dashboard/access/evidence.py)
+  const EVIDENCE = (() => {
+    const node = $('evidence-i18n');
+    try { return node ? JSON.parse(node.textContent).map(([p, t]) => [new RegExp(p), t]) : []; } catch (e) { return []; }
+  })();
+  function evText(text) {
+    for (const [re, template] of EVIDENCE) {
+      const m = re.exec(text);
+      if (m) return template.replace(/%\((\w+)\)s/g, (_m, k) => evText((m.groups || {})[k] || ''));
+    }
+    return text;
+  }
   const HEALTH_TEXT = { healthy: _('healthy'), degraded: _('degraded'), unhealthy: _('unhealthy'), unknown: _('unknown') };
   const canvas = $('wall-canvas');
   const ctx = canvas.getContext('2d', { alpha: false });
@@ -207,10 +219,10 @@
     const src = state.source;
     if (!haveState) return { st: 'connecting', text: T.connecting };
     if (!wsOpen || now - lastMsgAt > STALE_MS) return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(lastMsgAt) }) };
-    if (src && src.state === 'connecting') return { st: 'connecting', text: T.notConnected + (src.reason ? ' — ' + src.reason : '') };
+    if (src && src.state === 'connecting') return { st: 'connecting', text: T.notConnected + (src.reason ? ' — ' + evText(src.reason) : '') };
     if (src && src.state !== 'live') {
       const at = src.lastEventAt ? src.lastEventAt * 1000 : lastMsgAt;
-      return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(at) }) + (src.reason ? ' — ' + src.reason : '') };
+      return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(at) }) + (src.reason ? ' — ' + evText(src.reason) : '') };
     }
     return { st: 'live', text: T.live + ' · ' + fmt('lastUpdate', { time: hhmmss(lastMsgAt) }) };
   }

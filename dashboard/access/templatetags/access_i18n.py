@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from dashboard.access import i18n
+from dashboard.access import evidence, i18n
 
 register = template.Library()
 
@@ -17,3 +17,15 @@ def localized_explanations(english: dict[str, str]) -> dict[str, str]:
 def localized_explanation(english: str, name: str) -> str:
     """``{{ explanation|localized_explanation:process.name }}``."""
     return i18n.explanation(name, english)
+
+
+@register.filter
+def localized_evidence(text: str) -> str:
+    """``{{ e|localized_evidence }}``: an evidence line or a source's reason in the active language."""
+    return evidence.localize(text)
+
+
+@register.simple_tag
+def evidence_patterns() -> list[tuple[str, str]]:
+    """``{% evidence_patterns as p %}{{ p|json_script:"evidence-i18n" }}``: the same table for the scripts."""
+    return evidence.for_scripts()
