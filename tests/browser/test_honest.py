@@ -115,6 +115,19 @@ def test_a_cluster_never_reached_says_not_connected_yet_with_server_context_and_
         assert "managed control plane" not in body
         shown = "!document.getElementById('source-banner').hidden"
         shots(browser, f"{server.url}/clusters/down/", "map-never-reached", shown)
+        korean = browser.new_context(viewport={"width": 1280, "height": 720})
+        try:
+            korean.add_cookies([{"name": "django_language", "value": "ko", "url": server.url}])
+            ko = korean.new_page()
+            ko.goto(f"{server.url}/clusters/down/")
+            ko.wait_for_function(
+                "document.getElementById('source-banner-reason').textContent === '연결이 거부됨'", timeout=30_000
+            )
+            assert ko.locator("#source-banner-title").inner_text() == "아직 연결되지 않음"
+            assert ko.locator("#live-text").inner_text().startswith("아직 연결되지 않음")
+            ko.screenshot(path=str(ARTIFACTS / "map-never-reached-ko-1280x720.png"))
+        finally:
+            korean.close()
     finally:
         server.stop()
 
