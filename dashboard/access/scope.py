@@ -172,6 +172,13 @@ class Scope:
         return orjson.dumps(filtered).decode()
 
 
+def filter_state_frame(scope: Scope, text: str) -> tuple[str, Seen]:
+    """A state frame as the scope may receive it, and the pods it then holds. Run in a process of its own by
+    dashboard.access.websocket (this module imports nothing of Django, so a fresh process can run it)."""
+    seen: Seen = {}
+    return scope.filter_message(text, seen), seen
+
+
 def _zero() -> Json:
     return {"cpu": 0, "memory": 0, "pods": 0}
 

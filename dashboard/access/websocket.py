@@ -3,15 +3,17 @@
 Sits inside ``OriginValidator(AuthMiddlewareStack(...))`` — the Origin is checked first, the user and session
 are loaded next — and refuses a connection before the consumer ever sees it. A display token comes only from
 the session or an ``Authorization: Bearer`` header, never from the address (which servers log). For a
-namespace-scoped viewer every outgoing frame passes through :meth:`Scope.filter_message`, in a worker thread.
+namespace-scoped viewer every outgoing frame passes through :meth:`Scope.filter_message`, off the event loop.
 An open socket re-checks its credential every :data:`RECHECK_SECONDS` as frames go out and closes once it ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.contrib import auth
 
 from dashboard.access.policy import Decision, Route, Viewer, decide
-from dashboard.access.scope import Scope, Seen
+from dashboard.access.scope import Scope, Seen, filter_state_frame
 from dashboard.access.viewers import QUERY_PARAM, SESSION_KEY, bearer, token_by_id, token_by_secret, viewer_of
 
 Message = dict[str, Any]
@@ -76,15 +78,34 @@ async def refuse(receive: Receive, send: Send, code: int) -> None:
         await send({"type": "websocket.close", "code": code})
 
 
+STATE_FRAME = '{"type":"state"'
+_filters: ProcessPoolExecutor | None = None
+
+
+def filter_processes() -> ProcessPoolExecutor:
+    """One process that filters first states. A thread would not do: orjson and the filter hold the GIL for
+    seconds at 150,000 pods (bench/scoped_filter.py), and every other socket's event loop would wait."""
+    global _filters
+    if _filters is None:
+        _filters = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _filters
+
+
 def scoped_send(send: Send, scope: Scope) -> Send:
-    """Frames filtered in a worker thread (the first state of a big cluster takes seconds to filter, and the
-    event loop serves every socket); one frame at a time, so their order and ``seen`` stay consistent."""
+    """Frames filtered off the event loop, one at a time (so their order and ``seen`` stay consistent): a first
+    state in the filter process, deltas (small) in a worker thread."""
     seen: Seen = {}
 
     async def filtered(message: Message) -> None:
-        if message.get("type") == "websocket.send" and message.get("text") is not None:
-            text = await asyncio.to_thread(scope.filter_message, message["text"], seen)
+        text = message.get("text") if message.get("type") == "websocket.send" else None
+        if text is not None and text.startswith(STATE_FRAME):
+            loop = asyncio.get_running_loop()
+            text, fresh = await loop.run_in_executor(filter_processes(), filter_state_frame, scope, text)
+            seen.clear()
+            seen.update(fresh)
             message = {**message, "text": text}
+        elif text is not None:
+            message = {**message, "text": await asyncio.to_thread(scope.filter_message, text, seen)}
         await send(message)
 
     return filtered
