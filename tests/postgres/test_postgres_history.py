@@ -31,7 +31,7 @@ def test_the_tables_live_in_postgresql(pg: str) -> None:
 
 
 def test_every_recorded_moment_rebuilds_on_postgresql(pg: str) -> None:
-    store, story = run_story(pg, pods="table")  # checkpoints in the form the server writes them
+    store, story = run_story(pg, pods="history")  # checkpoints and deltas in the form the server writes them
     assert Checkpoint.objects.using(pg).count() >= 4 and ChangeBlock.objects.using(pg).count() >= 4
     assert_every_moment_rebuilds(store, story)
 
