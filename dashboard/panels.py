@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from clusterviz.duration import human_duration
 from clusterviz.history import format_moment
 from clusterviz.processes import EXPLANATIONS
-from dashboard import evidence
 from dashboard.access.scope import EVERYTHING, Scope
 
 Data = dict[str, Any]
@@ -148,10 +147,7 @@ def node_context(source: Source, data: Data, scope: Scope) -> Data:
     node, now = scope.node(data["node"], data["pods"]), data["at"]  # its requests: the viewer's pods only
     conditions = _node_conditions(data.get("conditions") or statuses_only(node), now)
     lease = data.get("lease")
-    agents = [
-        {**p, "evidence": evidence.localized(p["evidence"]), "panel_url": process_url(source, p["name"], p.get("node"))}
-        for p in node["agents"]
-    ]
+    agents = [{**p, "panel_url": process_url(source, p["name"], p.get("node"))} for p in node["agents"]]
     pods = [{**p, "panel_url": pod_url(source, p["namespace"], p["name"])} for p in scope.pods(data["pods"])]
     return {
         "node": {**node, "agents": agents},
@@ -188,7 +184,7 @@ def process_context(source: Source, data: Data, scope: Scope) -> Data:
     process = scope.process(data["process"])
     name, node = process["name"], process.get("node")
     return {
-        "process": {**process, "evidence": evidence.localized(process["evidence"])},
+        "process": process,
         "explanation": EXPLANATIONS.get(name, EXPLANATIONS["node-agent"]),
         "follow": "node:" + node if process["role"] == "node-agent" and node else "cp",
         "url": process_url(source, name, node if process["role"] == "node-agent" else None),

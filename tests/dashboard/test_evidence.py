@@ -1,17 +1,24 @@
-"""Evidence lines in Korean: every sentence shape the core writes has its Korean sentence."""
+"""Evidence lines in Korean (dashboard.access.evidence): every sentence shape the core writes has its Korean
+sentence, checked against every line the fake cluster produces."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.utils import translation
 
 from clusterviz.clock import ManualClock
 from clusterviz.fake import FakeCluster
 from clusterviz.store import ClusterStore
-from dashboard.evidence import korean, localized
+from dashboard.access.evidence import localize
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def korean(line: str) -> str:
+    with translation.override("ko"):
+        return localize(line)
 
 
 @pytest.mark.parametrize(
@@ -29,10 +36,10 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
         "no kube-scheduler pod visible: the control plane may be managed",
         "1 API server instance renewing identity leases",
         "2 API server identity leases not renewed within their duration",
-        "the kubelet is not reporting since 10:04:05: status unknown",
+        "the kubelet is not reporting since 10:04:05 UTC: status unknown",
         "the kubelet is not reporting (no lease renewal seen): the runtime cannot be observed",
         "last reported: pod kube-system/kube-proxy-x Running, 1/1 ready, 0 restarts",
-        "not reporting since 10:04:05",
+        "not reporting since 10:04:05 UTC",
         "node Ready: the kubelet reports the node healthy",
         "node NotReady: the kubelet is reporting, but the node is not ready",
         "node Ready condition Unknown: the kubelet stopped posting status",
@@ -59,9 +66,9 @@ def test_each_shape_has_a_korean_sentence_keeping_names_and_numbers(line: str) -
 
 def test_an_unknown_shape_stays_english_and_english_readers_get_english() -> None:
     assert korean("something new the core says") == "something new the core says"
-    assert localized(["node Ready: the kubelet reports the node healthy"], "en") == [
-        "node Ready: the kubelet reports the node healthy"
-    ]
+    line = "node Ready: the kubelet reports the node healthy"
+    with translation.override("en"):
+        assert localize(line) == line
 
 
 def test_every_line_the_fake_cluster_produces_has_a_korean_sentence() -> None:
