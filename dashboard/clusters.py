@@ -62,12 +62,22 @@ def cluster_specs(env: dict[str, str], fake: dict[str, object]) -> list[ClusterS
         specs.append(ClusterSpec(_safe_name(env.get("CLUSTERVIZ_IN_CLUSTER_NAME", "in-cluster")), "in-cluster"))
     wants_fake = env.get("CLUSTERVIZ_FAKE_ENABLED", "").lower()
     if wants_fake in {"1", "true", "yes", "on"} or (not specs and wants_fake not in {"0", "false", "no", "off"}):
-        specs.append(ClusterSpec(_safe_name(str(fake["name"])), "fake", fake=fake))
+        specs.extend(_fake_specs(fake))
     names = [s.name for s in specs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigurationError(f"two clusters share a name: {', '.join(duplicates)}")
     return specs
+
+
+def _fake_specs(fake: dict[str, object]) -> list[ClusterSpec]:
+    """CLUSTERVIZ_FAKE_NAME="demo,staging": one fake cluster per name, each seeded one further (a fleet to try)."""
+    names = [n.strip() for n in str(fake["name"]).split(",") if n.strip()]
+    seed = int(fake["seed"])  # type: ignore[call-overload]
+    return [
+        ClusterSpec(_safe_name(name), "fake", fake={**fake, "name": name, "seed": seed + i})
+        for i, name in enumerate(names)
+    ]
 
 
 def from_environment(fake: dict[str, object]) -> list[ClusterSpec]:

@@ -83,6 +83,21 @@ def _unschedulable(post: QueryDict) -> Script:
     return script
 
 
+COMPONENTS = ("kube-scheduler", "kube-apiserver", "kube-controller-manager", "etcd")
+
+
+def _crash_component(post: QueryDict) -> Script:
+    component = post.get("component", COMPONENTS[0])
+    if component not in COMPONENTS:
+        raise ValueError(f"component must be one of {', '.join(COMPONENTS)}")
+
+    def script(cluster: FakeCluster) -> list[WatchEvent]:
+        pod = _first_pod(cluster, "kube-system", f"{component}-")
+        return cluster.crash_loop("kube-system", pod) if pod else []
+
+    return script
+
+
 def _rolling_update(post: QueryDict) -> Script:
     image = post.get("image", "my-repo/users-application:v2")[:200]
     return lambda cluster: cluster.rolling_update(*USERS, image)
@@ -123,6 +138,12 @@ CONTROLS: list[Control] = [
         _("Crash a pod"),
         _("A users pod's container keeps exiting: CrashLoopBackOff, with growing restarts."),
         _crash,
+    ),
+    Control(
+        "crash-component",
+        _("Crash the scheduler"),
+        _("kube-scheduler's static pod keeps exiting: the control plane shows the process unhealthy."),
+        _crash_component,
     ),
     Control(
         "unschedulable",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clusterviz.processes import EXPLANATIONS
 from clusterviz.store import pod_format
 from dashboard import metrics, panels
+from dashboard import wall as wall_pages
 from dashboard.access.viewers import may
 from dashboard.fake_controls import CONTROLS
 from dashboard.hub import UnknownCluster, hub
@@ -50,7 +51,11 @@ def _needs_watcher(view: View) -> View:
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return redirect("cluster-map", cluster=hub.names()[0])
+    """One cluster: its map. Several: all of them on one screen (the fleet wall), each name leading to its map."""
+    clusters = wall_pages.visible_clusters(request)
+    if len(clusters) == 1:
+        return redirect("cluster-map", cluster=clusters[0])
+    return wall_pages.fleet(request, links=True)
 
 
 @require_GET

@@ -1,6 +1,7 @@
-"""The wall: a kiosk view of one cluster, configured entirely by its address (a TV is set by its bookmark).
+"""The wall: a kiosk view, configured entirely by its address (a TV is set by its bookmark).
 
     /wall/<cluster>/?rotate=clusters|namespaces|groups&every=30&group=<label>&ns=<namespace>&animate=0
+    /wall/?animate=0      every cluster the viewer may see, on one screen (the fleet)
 
 Access is decided by the access middleware like everywhere else; a wall usually carries a display token.
 """
@@ -11,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -87,6 +88,16 @@ def labels() -> dict[str, str]:
         "group": _("%(key)s = %(value)s"),
         "nodes": _("%(count)s nodes"),
         "more": _("and %(count)s more"),
+        "agentUnhealthy": _("%(node)s: %(name)s %(health)s"),
+        "failingPod": _("%(pod)s %(status)s on %(node)s"),
+        "silentShort": _("not reporting"),
+        "notReadyShort": _("NotReady"),
+        "controlPlaneShort": _("control plane"),
+        "notReadyCount": _("%(count)s NotReady"),
+        "leader": _("leader %(name)s"),
+        "noControlPlane": _("control plane not visible"),
+        "cpHealthy": _("control plane healthy"),
+        "fleetSummary": _("%(live)s of %(count)s clusters live"),
     }
 
 
@@ -100,13 +111,45 @@ def visible_clusters(request: HttpRequest) -> list[str]:
     return [name for name in hub.names() if scope.sees_cluster(name)]
 
 
-@require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def _bad_address(request: HttpRequest, error: ValueError) -> HttpResponse:
+    return refusal_page(request, 400, "address", detail=_("Wall address: %(error)s") % {"error": error})
+
+
+def _stream(cluster: str) -> dict[str, str]:
+    return {
+        "name": cluster,
+        "stateUrl": f"/api/v1/clusters/{cluster}/state?pods=table",
+        "wsPath": f"/ws/clusters/{cluster}/?pods=table",
+        "mapUrl": f"/clusters/{cluster}/",
+    }
+
+
+def fleet(request: HttpRequest, *, links: bool) -> HttpResponse:
+    """Every cluster the viewer may see on one screen: counts, health, staleness and nodes of each.
+
+    ``links``: the cluster names lead to their maps (the index, for people); the kiosk at /wall/ has none."""
     clusters = visible_clusters(request)
     if not clusters:
         raise Http404("no cluster")
-    query = request.GET.urlencode()
-    return redirect(f"/wall/{clusters[0]}/" + (f"?{query}" if query else ""))
+    try:
+        config = parse_config(request.GET)
+    except ValueError as error:
+        return _bad_address(request, error)
+    streams = [_stream(name) for name in clusters]
+    context = {
+        "streams": streams,
+        "links": links,
+        "animate": config.animate,
+        "config": {**asdict(config), "fleet": streams},
+        "labels": labels(),
+    }
+    return render(request, "wall/fleet.html", context)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """/wall/: the fleet as a kiosk (no links), for a team's one bookmark."""
+    return fleet(request, links=False)
 
 
 @require_GET
@@ -117,7 +160,7 @@ def wall(request: HttpRequest, cluster: str) -> HttpResponse:
     try:
         config = parse_config(request.GET)
     except ValueError as error:
-        return refusal_page(request, 400, "address", detail=_("Wall address: %(error)s") % {"error": error})
+        return _bad_address(request, error)
     viewer = _viewer(request)
     namespaces = sorted(viewer.scope.namespaces or []) if viewer is not None else []
     context = {

@@ -1,4 +1,5 @@
-"""The wall in real Chromium: kiosk page, header of what is wrong, level of detail, staleness, its address."""
+"""The wall in real Chromium: kiosk page, header of what is wrong, staleness, its address. The screen used at
+every size and the control-plane strip: test_wall_screen.py; every cluster at once: test_wall_fleet.py."""
 
 from __future__ import annotations
 
@@ -80,26 +81,6 @@ def test_the_wall_shows_the_cluster_and_what_is_wrong(page: Any, server: Server)
     page.wait_for_selector("#wall-problems li[data-kind='node']", timeout=5_000)
     assert page.locator("#wall-notready").inner_text() == "1"
     assert not violations, violations
-
-
-def test_a_huge_cluster_fits_a_1080p_screen_as_groups(browser: Any, server: Server) -> None:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    try:
-        open_wall(page, server)
-        assert page.evaluate(f"({FIXTURE})([5000, 30, 0])") == 150_000
-        page.evaluate("window.clusterviz.redraw()")
-        stats = page.evaluate("window.clusterviz.stats")
-        assert stats["mode"] == "groups"
-        assert 20 <= stats["tiles"] <= 1000, "blocks of nodes, each big enough to read"
-        assert page.locator("#wall-nodes").inner_text() == "5000"
-        assert page.locator("#wall-pods").inner_text() == "150000"
-        page.evaluate(f"({FIXTURE})([5000, 30, 6])")  # with zones, the zones are the groups
-        page.evaluate("window.clusterviz.redraw()")
-        assert page.evaluate("window.clusterviz.stats.tiles") == 6
-        page.screenshot(path=str(ROOT / "tests" / "artifacts" / "wall-5000.png"))
-    finally:
-        context.close()
 
 
 def test_a_small_cluster_gets_a_tile_per_node(page: Any, server: Server) -> None:

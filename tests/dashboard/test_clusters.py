@@ -23,6 +23,14 @@ def test_nothing_configured_means_the_fake_cluster() -> None:
     assert [(s.name, s.kind) for s in cluster_specs({}, FAKE)] == [("demo", "fake")]
 
 
+def test_several_fake_names_make_a_fleet_of_fakes_each_seeded_further() -> None:
+    specs = cluster_specs({}, {**FAKE, "name": "demo, staging"})
+    assert [(s.name, s.kind, s.fake["name"], s.fake["seed"]) for s in specs] == [
+        ("demo", "fake", "demo", 0),
+        ("staging", "fake", "staging", 1),
+    ]
+
+
 def test_contexts_become_clusters_named_after_them_or_as_given() -> None:
     env = {"KUBECONFIG": "/k/config", "CLUSTERVIZ_CONTEXTS": "kind-dev, prod=arn:aws:eks:eu-west-1:1:cluster/prod"}
     specs = cluster_specs(env, FAKE)
