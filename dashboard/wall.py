@@ -98,6 +98,7 @@ def labels() -> dict[str, str]:
         "noControlPlane": _("control plane not visible"),
         "cpHealthy": _("control plane healthy"),
         "fleetSummary": _("%(live)s of %(count)s clusters live"),
+        "lastSeen": _("as last seen: %(what)s"),
     }
 
 

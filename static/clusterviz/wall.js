@@ -30,6 +30,7 @@
   const BLOCK = 500; // nodes per group when no label groups them
   const STALE_MS = 10000, MAX_PROBLEMS = 8, NAMED_PODS = 6;
   const BAD_HEALTH = { unhealthy: 1, degraded: 1 };
+  const MINI_ORDER = [SI.failed, SI.unknown, SI.terminating, SI.pending, SI.succeeded, SI.running]; // top down
 
   const $ = (id) => document.getElementById(id);
   const root = $('wall');
@@ -284,7 +285,7 @@
   function groupsOf(nodes, key) {
     const buckets = new Map();
     if (key) for (const n of nodes) { const g = groupOf(n, key); if (!buckets.has(g)) buckets.set(g, []); buckets.get(g).push(n); }
-    if (key && buckets.size >= 2 && buckets.size <= 64) return [...buckets].map(([v, m]) => ({ label: key + ' = ' + v, members: m }));
+    if (key && buckets.size >= 2 && buckets.size <= 64) return [...buckets].map(([v, m]) => ({ label: v, members: m }));
     const out = []; // blocks of names, each a run of nodes in name order
     for (let i = 0; i < nodes.length; i += BLOCK) {
       const m = nodes.slice(i, i + BLOCK);
@@ -478,17 +479,17 @@
         at += bw;
       }
     }
-    miniBar(c, x, y, w, h) { // stacked status bar, bottom up
+    miniBar(c, x, y, w, h) { // stacked status bar: running at the bottom, the troubles on top and never thinner than 2 px
       const ctx = this.ctx;
       this.fill(C.track); ctx.fillRect(x, y, w, h);
       let t = 0; if (c) for (let i = 0; i < STATUS.length; i++) t += c[i];
       if (!t) return;
-      let at = y + h;
-      for (let i = 0; i < STATUS.length; i++) {
+      let at = y;
+      for (const i of MINI_ORDER) {
         if (!c[i]) continue;
-        const bh = Math.max(1, (c[i] / t) * h);
-        this.fill(COLOR[i]); ctx.fillRect(x, at - bh, w, bh);
-        at -= bh;
+        const bh = i === SI.running ? y + h - at : Math.min(y + h - at, Math.max(2, (c[i] / t) * h));
+        this.fill(COLOR[i]); ctx.fillRect(x, at, w, bh);
+        at += bh;
       }
     }
     hatch(x, y, w, h) {
@@ -652,6 +653,20 @@
     };
   }
 
+  // the control plane in one line: its troubles by name, "healthy" only when every process is and the picture
+  // is live (otherwise as last seen, never in green)
+  function controlPlaneLine(cl) {
+    const procs = cl.state.controlPlane;
+    const bad = procs.filter((p) => BAD_HEALTH[p.health]);
+    const unknown = procs.filter((p) => !BAD_HEALTH[p.health] && p.health !== 'healthy');
+    let line = { health: 'healthy', text: T.cpHealthy };
+    if (!procs.length) line = { health: 'unknown', text: T.noControlPlane };
+    else if (bad.length) line = { health: 'bad', text: bad.map((p) => p.name + ' ' + healthText(p.health)).join(' · ') };
+    else if (unknown.length) line = { health: 'unknown', text: unknown.map((p) => p.name + ' ' + healthText(p.health)).join(' · ') };
+    if (cl.freshness().st !== 'live' && procs.length) line = { health: 'unknown', text: fmt('lastSeen', { what: line.text }) };
+    return line;
+  }
+
   // ------------------------------------------------------------------ the fleet: every cluster on one screen
   function fleetWall() {
     const cards = [];
@@ -672,10 +687,9 @@
       const t = totals(cl, nodes);
       setCount(q(card, '[data-count=nodes]'), t.nodes); setCount(q(card, '[data-count=pods]'), t.pods);
       setCount(q(card, '[data-count=notready]'), t.notReady); setCount(q(card, '[data-count=failing]'), t.failing);
-      const bad = cl.state.controlPlane.filter((p) => BAD_HEALTH[p.health]);
-      const cp = q(card, '.fleet-cp');
-      cp.dataset.health = bad.length ? 'bad' : cl.state.controlPlane.length ? 'healthy' : 'unknown';
-      setText(cp, bad.length ? bad.map((p) => p.name + ' ' + healthText(p.health)).join(' · ') : cl.state.controlPlane.length ? T.cpHealthy : T.noControlPlane);
+      const cp = controlPlaneLine(cl);
+      q(card, '.fleet-cp').dataset.health = cp.health;
+      setText(q(card, '.fleet-cp'), cp.text);
       renderList(q(card, '.fleet-problems'), problemItems(cl, problems(cl, nodes), 3));
       card.painter.draw(cl, nodes, groupKey(cl, ''));
       card.draws++;

@@ -68,7 +68,10 @@ async def process_health(client: AsyncClient, name: str) -> str:
 
 
 async def test_crashing_a_control_plane_process_makes_it_unhealthy(running_hub: Hub) -> None:
-    client = AsyncClient()
+    from django.contrib.auth.models import User
+
+    client = AsyncClient()  # logged in: the fake cluster's buttons are not for anonymous visitors
+    await client.aforce_login(await User.objects.acreate(username="vic"))
     assert await process_health(client, "kube-apiserver") == "healthy"
     crash = await client.post("/clusters/demo/fake/crash-component", {"component": "kube-apiserver"})
     assert crash.status_code == 202
