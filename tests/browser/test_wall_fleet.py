@@ -39,7 +39,8 @@ def fleet_server(tmp_path: Path) -> Iterator[Server]:
 def private_fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     """The same fleet with anonymous read off; ready when its login page answers."""
     original = conftest.wait_for
-    monkeypatch.setattr(conftest, "wait_for", lambda url, timeout=30: original(url.split("/api/")[0] + "/accounts/login/"))
+    login = lambda url, timeout=30: original(url.split("/api/")[0] + "/accounts/login/")  # noqa: E731
+    monkeypatch.setattr(conftest, "wait_for", login)
     server = Server(tmp_path, CLUSTERVIZ_ANONYMOUS_READ="0", **fleet_env(tmp_path))
     server.start()
     yield server
