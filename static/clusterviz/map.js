@@ -257,6 +257,8 @@
     nsDirty = true;
   }
 
+  // "not ready" counts a node whose kubelet stopped reporting too: nobody vouches for its Ready any more
+  function unready(n) { return n.ready !== 'True' || n.reporting === false; }
   function rebuildRecs(nodesOnly) {
     const old = recs;
     recs = new Map();
@@ -265,7 +267,7 @@
       const r = old.get(n.name) || mkRec(n, 'node');
       r.node = n; r.pods = []; r.name = n.name;
       recs.set(n.name, r);
-      if (n.ready !== 'True') counts.notReady++;
+      if (unready(n)) counts.notReady++;
     }
     pendingRec.pods = [];
     if (nodesOnly) return;
@@ -289,7 +291,7 @@
       const old = state.nodes.get(n.name);
       state.nodes.set(n.name, n);
       if (!old) { reassign = true; continue; }
-      if ((old.ready === 'True') !== (n.ready === 'True')) counts.notReady += n.ready === 'True' ? -1 : 1;
+      if (unready(old) !== unready(n)) counts.notReady += unready(n) ? 1 : -1;
       const r = recs.get(n.name);
       if (r) { r.node = n; dirty.add(r); }
       if (old.controlPlane !== n.controlPlane || groupKeyOf(old) !== groupKeyOf(n)) relayout = true;
