@@ -43,6 +43,34 @@ def test_a_real_api_server_accepts_every_object_of_the_quick_start(helm: str, cl
         assert status in (200, 201), f"{doc['kind']}/{doc['metadata']['name']}: {status} {body}"
 
 
+RESTRICTED = "clusterviz-restricted"
+
+
+def test_every_pod_of_the_quick_start_passes_the_restricted_pod_security_standard(
+    helm: str, cluster: LocalCluster
+) -> None:
+    """Pods made from each template, dry-run into a namespace that enforces `restricted` (the API server's
+    PodSecurity admission decides, as it would for the ReplicaSets' pods)."""
+    rest = cluster.rest()
+    labels = {"pod-security.kubernetes.io/enforce": "restricted"}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": RESTRICTED, "labels": labels}}
+    if rest.call("GET", f"/api/v1/namespaces/{RESTRICTED}")[0] == 404:
+        rest.ok("POST", "/api/v1/namespaces", namespace)
+    docs = render(helm, "quick", RESTRICTED, QUICK_START)
+    for account in of_kind(docs, "ServiceAccount"):  # the pods name them
+        assert server_side_apply(rest, account, RESTRICTED)[0] in (200, 201)
+    for doc in docs:
+        if doc["kind"] not in ("Deployment", "StatefulSet", "Job"):
+            continue
+        name, spec = doc["metadata"]["name"], dict(doc["spec"]["template"]["spec"])
+        claims = doc["spec"].get("volumeClaimTemplates", [])  # as the StatefulSet controller gives its pods
+        volumes = [{"name": c["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{name}-0"}} for c in claims]
+        spec["volumes"] = [*spec.get("volumes", []), *volumes]
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+        status, body = rest.call("POST", f"/api/v1/namespaces/{RESTRICTED}/pods", pod, query=[("dryRun", "All")])
+        assert status == 201, f"{name}: {status} {body}"
+
+
 def test_the_operator_release_was_accepted_whole(release: Release) -> None:
     assert [(d["kind"], d["metadata"]["name"]) for d in release.applied] == [
         (d["kind"], d["metadata"]["name"]) for d in release.docs
