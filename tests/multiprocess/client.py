@@ -30,12 +30,32 @@ def same(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return a is not None and b is not None and all(a.get(k) == b.get(k) for k in COMPARED)
 
 
-def post_control(base: str, cluster: str, action: str, **form: str) -> int:
-    """POST a fake-cluster control as a browser would (CSRF cookie from the map page, token in the header)."""
+USER, PASSWORD = "operator", "multiprocess passphrase 1"
+"""The signed-in user who presses the fake cluster's buttons (they are not for anonymous visitors); the stack
+fixture creates it."""
+
+
+def _csrf(jar: http.cookiejar.CookieJar) -> str:
+    return next(c.value for c in jar if c.name == "csrftoken")
+
+
+def _logged_in(base: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """An opener whose session is USER's, through the login form as a browser fills it."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(f"{base}/clusters/{cluster}/", timeout=10).read()
-    token = next(c.value for c in jar if c.name == "csrftoken")
+    opener.open(f"{base}/accounts/login/", timeout=10).read()
+    form = urllib.parse.urlencode({"username": USER, "password": PASSWORD}).encode()
+    login = urllib.request.Request(
+        f"{base}/accounts/login/", data=form, headers={"X-CSRFToken": _csrf(jar), "Referer": base}, method="POST"
+    )
+    opener.open(login, timeout=10).read()
+    assert any(c.name == "sessionid" for c in jar), "the login did not give a session"
+    return opener, _csrf(jar)
+
+
+def post_control(base: str, cluster: str, action: str, **form: str) -> int:
+    """POST a fake-cluster control as a signed-in browser would (CSRF token from the cookie, in the header)."""
+    opener, token = _logged_in(base)
     data = urllib.parse.urlencode(form).encode()
     request = urllib.request.Request(
         f"{base}/clusters/{cluster}/fake/{action}", data=data, headers={"X-CSRFToken": token}, method="POST"

@@ -21,6 +21,7 @@ import pytest
 
 from tests.browser.conftest import free_port
 from tests.conftest import require
+from tests.multiprocess.client import PASSWORD, USER
 from tests.postgres.conftest import Postgres, _create_database, postgres  # noqa: F401  (the session fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,8 @@ def stack(
     stack = Stack(tmp, redis, url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=stack.env,
                    check=True)
+    create = f"from django.contrib.auth.models import User; User.objects.create_user({USER!r}, password={PASSWORD!r})"
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", create], cwd=ROOT, env=stack.env, check=True)
     try:
         stack.ensure()
         yield stack

@@ -16,6 +16,7 @@ async def test_queries_over_the_layer_match_the_runtime() -> None:
     layer = InMemoryChannelLayer()
     hub = Hub(mode="inline")
     runtime = hub.fresh_runtime("demo", seq_base=5000)
+    ticking = asyncio.create_task(runtime.run())  # as watch_cluster runs it: queries never start a runtime
     server = asyncio.create_task(serve(runtime, layer))
     remote = RemoteCluster("demo", layer)
     try:
@@ -37,6 +38,7 @@ async def test_queries_over_the_layer_match_the_runtime() -> None:
             await remote.query("no-such-query")
     finally:
         server.cancel()
+        ticking.cancel()
         runtime.source.stop()
     with pytest.raises(WatcherUnavailable, match="no watcher"):
         await remote.query("counts", timeout=0.2)
