@@ -170,6 +170,7 @@ def pod_context(source: Source, data: Data, scope: Scope) -> Data:
     node = pod.get("node")
     return {
         "pod": {**pod, "containers": containers},
+        "stopped_reporting": _stopped_reporting(data["node"], now) if data.get("node") else "",
         "conditions": data.get("conditions") or [],
         "restarts_text": restarts_text(pod["restarts"], last_restart_at(containers), now),
         "node_url": node_url(source, node) if node else "",

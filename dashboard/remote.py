@@ -85,6 +85,7 @@ def _pod(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
         return None
     return {
         "pod": pod,
+        "node": store.node(pod["node"]) if pod["node"] else None,  # whether its kubelet still vouches for it
         "conditions": store.pod_conditions(namespace, name),
         "events": store.warnings_about("Pod", namespace, name),
         "no_metrics": no_metrics(store, "pod"),

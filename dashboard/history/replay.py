@@ -86,7 +86,8 @@ def answer(state: Mapping[str, Any], kind: str, args: Mapping[str, Any]) -> dict
     if kind == "pod":
         key = (args["namespace"], args["name"])
         pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
-        return None if pod is None else {"pod": pod, "events": [], "at": at}
+        node = next((n for n in state["nodes"] if pod is not None and n["name"] == pod["node"]), None)
+        return None if pod is None else {"pod": pod, "node": node, "events": [], "at": at}
     process = _process(state, str(args["name"]), args.get("node"))
     return None if process is None else {"process": process, "at": at}
 

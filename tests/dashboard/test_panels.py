@@ -65,6 +65,24 @@ async def test_a_crash_looping_pods_panel_says_why_with_kubectls_restart_age() -
     assert re.search(r"as of \d\d:\d\d:\d\d UTC", html)
 
 
+async def test_a_pod_on_a_node_whose_kubelet_stopped_is_shown_as_last_reported_live_and_in_replay() -> None:
+    live = Live()
+    worker = live.cluster.workers()[0]
+    name = next(p["name"] for p in live.store.pods_on(worker) if p["namespace"] == "default")
+    status, html = await panel(live.source(), "pod", namespace="default", name=name)
+    assert status == 200 and "data-last-reported" not in html  # its kubelet still vouches for it
+    live.run(live.cluster.set_node_ready(worker, False, reachable=False), 120)
+    status, html = await panel(live.source(), "pod", namespace="default", name=name)
+    assert status == 200
+    assert re.search(r"data-last-reported>Last reported: the kubelet stopped reporting (\d+m)?\d+s ago", html)
+    then = live.store.snapshot()  # the moment to replay: the kubelet silent
+    live.run(live.cluster.set_node_ready(worker, True, reachable=True), 60)  # live: reporting again
+    status, html = await panel(live.source(), "pod", namespace="default", name=name)
+    assert status == 200 and "data-last-reported" not in html
+    status, html = await panel(replay(dict(then), then["at"]), "pod", namespace="default", name=name)
+    assert status == 200 and "data-last-reported" in html  # the replayed moment's node, not today's
+
+
 async def test_a_node_whose_kubelet_stopped_says_so_with_the_reason_and_ages() -> None:
     live = Live()
     worker = live.cluster.workers()[0]
