@@ -206,7 +206,8 @@
       const src = this.state.source;
       if (!this.have) return { st: 'connecting', text: T.connecting };
       if (!this.wsOpen || Date.now() - this.lastMsgAt > STALE_MS) return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(this.lastMsgAt) }) };
-      if (src && src.state === 'connecting') return { st: 'connecting', text: T.notConnected + (src.reason ? ' — ' + evText(src.reason) : '') };
+      // never reached (connecting, or an error before any list — no resourceVersion yet —: a broken kubeconfig)
+      if (src && src.state !== 'live' && (src.state === 'connecting' || !src.resourceVersion)) return { st: 'connecting', text: src.reason ? evText(src.reason) : T.notConnected };
       if (src && src.state !== 'live') {
         const at = src.lastEventAt ? src.lastEventAt * 1000 : this.lastMsgAt;
         return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(at) }) + (src.reason ? ' — ' + evText(src.reason) : '') };
@@ -683,6 +684,13 @@
     }
     const q = (card, sel) => card.el.querySelector(sel);
     function drawCard(card) {
+      const cl = card.cl, nodes = renderWords(card);
+      card.painter.draw(cl, nodes, groupKey(cl, ''));
+      card.draws++;
+      document.body.dataset.rendered = '1';
+    }
+    // the card's counts, control-plane line and problems: at once when its freshness turns, the canvas a frame later
+    function renderWords(card) {
       const cl = card.cl, nodes = cl.sortedNodes(groupKey(cl, ''));
       const t = totals(cl, nodes);
       setCount(q(card, '[data-count=nodes]'), t.nodes); setCount(q(card, '[data-count=pods]'), t.pods);
@@ -691,14 +699,16 @@
       q(card, '.fleet-cp').dataset.health = cp.health;
       setText(q(card, '.fleet-cp'), cp.text);
       renderList(q(card, '.fleet-problems'), problemItems(cl, problems(cl, nodes), 3));
-      card.painter.draw(cl, nodes, groupKey(cl, ''));
-      card.draws++;
-      document.body.dataset.rendered = '1';
+      return nodes;
     }
     function renderFreshness() {
       for (const card of cards) {
         const { st, text } = card.cl.freshness();
-        if (card.el.dataset.state !== st) { card.el.dataset.state = st; card.dirty = true; card.schedule(); }
+        if (card.el.dataset.state !== st) {
+          card.el.dataset.state = st;
+          if (card.cl.have) renderWords(card);
+          card.dirty = true; card.schedule();
+        }
         setText(q(card, '.fleet-live'), st === 'live' ? T.live : st === 'connecting' ? T.notConnectedHead + ' — ' + text : T.staleHead + ' — ' + text);
       }
       const live = cards.filter((c) => c.el.dataset.state === 'live').length;

@@ -66,8 +66,8 @@ def test_the_fleet_shows_every_cluster_and_marks_the_stale_ones(browser: Any, fl
     page.evaluate("window.clusterviz.redraw()")
     tiles = page.evaluate("window.clusterviz.fleet.map(f => [f.name, f.tiles().length])")
     assert tiles == [["broken", 0], ["demo", 4], ["staging", 4]], "each cluster's nodes, a tile each"
-    page.wait_for_selector("[data-fleet-cluster='broken'][data-state='stale']", timeout=10_000)
-    assert card(page, "broken").locator(".fleet-live").inner_text().startswith("STALE — ")
+    page.wait_for_selector("[data-fleet-cluster='broken'][data-state='connecting']", timeout=10_000)
+    assert card(page, "broken").locator(".fleet-live").inner_text().startswith("NOT CONNECTED YET — "), "never live"
     assert "does not exist" in card(page, "broken").locator(".fleet-live").inner_text()
     assert card(page, "broken").locator(".fleet-problems li").first.get_attribute("data-kind") == "unknown"
     assert card(page, "broken").locator(".fleet-cp").get_attribute("data-health") == "unknown", "never green"
