@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.cluster.support import LocalCluster, Rest
+from tests.conftest import wait_until as _wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINERS_CONF = ROOT / "deploy" / "image" / "containers.conf"
@@ -163,17 +163,13 @@ def logs(name: str) -> str:
     return result.stdout + result.stderr
 
 
+def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:
+    """tests.conftest.wait_until, polling podman a little less often."""
+    return _wait_until(condition, timeout, what, every)
+
+
 def alive(name: str) -> bool:
     result = podman("inspect", "--format", "{{.State.Running}}", name, check=False)
     return result.stdout.strip() == "true"
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)

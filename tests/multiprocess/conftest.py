@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,23 +19,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import free_port
-from tests.conftest import require
+from tests.conftest import require, wait_until
 from tests.multiprocess.client import PASSWORD, USER
 from tests.postgres.conftest import Postgres, _create_database, postgres  # noqa: F401  (the session fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def wait_until(condition, timeout: float, what: str, every: float = 0.1):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
 class Proc:
