@@ -1501,7 +1501,12 @@
   }
   function fetchPanel(url) {
     panel.dataset.url = url;
-    window.htmx.ajax('GET', url, { target: '#side-panel', swap: 'innerHTML' });
+    panelGet(url);
+  }
+  // htmx.ajax's promise rejects (with no reason) when a request fails or is aborted, as an unload aborts a
+  // refresh in flight; answers.js already writes the failure into the panel, so the rejection is handled here.
+  function panelGet(url) {
+    window.htmx.ajax('GET', url, { target: '#side-panel', swap: 'innerHTML' }).catch(() => {});
   }
   function panelFollows(d) { const s = shown(); if (s && touches(d, s.dataset.follow)) refreshPanel(); }
   function setReplayMoment(t) {
@@ -1525,7 +1530,7 @@
     panelFetchedAt = Date.now();
     panel.dataset.url = url;
     if (window.htmx && typeof window.htmx.ajax === 'function') {
-      window.htmx.ajax('GET', url, { target: '#side-panel', swap: 'innerHTML' });
+      panelGet(url);
     } else {
       const p = document.createElement('p');
       p.className = 'cv-muted';

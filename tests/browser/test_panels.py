@@ -161,3 +161,17 @@ def test_the_history_pages_default_compare_works(page: Any, fast_server: Server)
     assert page.locator("#diff-error").count() == 0, page.locator("#diff-result").inner_text()
     assert page.locator("#history-page").count() == 1
     assert int(page.locator("#diff-body").get_attribute("data-total") or 0) > 0, "the scale-up is a difference"
+
+
+def test_a_panel_request_that_gets_no_answer_says_so_in_the_panel_without_a_page_error(
+    page: Any, server: Server
+) -> None:
+    server.log_in(page)
+    open_map(page, server)
+    pods = page.evaluate("[...window.clusterviz.state.pods.values()].map(p => p.uid).sort()")
+    open_pod_panel(page, pods[0])
+    page.route("**/panel*", lambda route: route.abort())  # the server stops answering (a restart, a dropped link)
+    click_rect(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pods[1]))
+    page.locator(f"{PANEL} [data-panel='error'] .cv-answer-error").wait_for(timeout=10_000)
+    assert "No answer from the server" in page.locator(PANEL).inner_text()
+    page_intact(page)  # and the page fixture asserts no JavaScript error: htmx's rejected promise is handled
