@@ -21,8 +21,18 @@ $(BIN)/.installed-dev: $(BIN)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $@
 
-venv: $(BIN)/.installed
-dev: $(BIN)/.installed-dev
+# The browser libraries, from package-lock.json (npm ci): running needs uPlot (served from node_modules/uplot/dist as
+# /static/uplot/), the tests axe-core too. The stamps live in the venv because `npm ci` empties node_modules first.
+$(BIN)/.npm: package-lock.json $(BIN)/.installed
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BIN)/.npm-dev: $(BIN)/.npm
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+venv: $(BIN)/.installed $(BIN)/.npm
+dev: $(BIN)/.installed-dev $(BIN)/.npm-dev
 
 run: venv
 	mkdir -p var
@@ -87,4 +97,4 @@ bench-real: dev
 		--phases setup,sync,load,churn --json bench/out/real-$(BENCH_NODES).json
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .pytest_cache .mypy_cache .ruff_cache

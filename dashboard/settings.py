@@ -116,7 +116,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", ("uplot", BASE_DIR / "node_modules" / "uplot" / "dist")]
+"""Our static files, and uPlot (the history charts) as npm installs it from package-lock.json (`npm ci`): served at
+/static/uplot/, collected with the rest, never copied into the repository."""
 STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "var" / "static"))
 """Where ``collectstatic`` puts the static files (the image collects them into /app/staticfiles)."""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,8 +5,10 @@
 #      ${CLUSTERVIZ_CACHE:-$HOME/.cache/clusterviz}/image/, imported as localhost/clusterviz-base:<key>;
 #   2. the runtime dependencies of pyproject.toml as wheels, built on the host (`pip wheel`) into
 #      .../wheels/<key>/, keyed by the dependency list;
-#   3. Containerfile: those wheels installed with --no-index (the build has no network), the dashboard's
-#      source, its static files collected, user 10001.
+#   3. the browser libraries running needs (uPlot) from package-lock.json, `npm ci --omit=dev` on the host into
+#      .../npm/<key>/, keyed by the lock file;
+#   4. Containerfile: those wheels installed with --no-index (the build has no network), the dashboard's
+#      source and node_modules/uplot/dist, its static files collected, user 10001.
 #
 # Idempotent and cached: with nothing changed a rebuild takes seconds. The last line on stdout is the image name.
 #
@@ -31,8 +33,8 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$HERE/containers.conf}
 log() { echo "[image/build.sh $(date -u +%H:%M:%S)] $*" >&2; }
 die() { echo "image/build.sh: $*" >&2; exit 1; }
 hash_of() { sha256sum | cut -c1-12; }
-for tool in podman debootstrap; do
-  command -v "$tool" >/dev/null || die "$tool not found (apt-get install podman debootstrap runc)"
+for tool in podman debootstrap npm; do
+  command -v "$tool" >/dev/null || die "$tool not found (apt-get install podman debootstrap runc nodejs npm)"
 done
 mkdir -p "$CACHE"
 # One build at a time per cache (parallel test jobs may all call this).
@@ -80,7 +82,17 @@ if [ ! -f "$WHEELS/.complete" ]; then
   touch "$WHEELS/.complete"
 fi
 
-# --- 3. the image ---------------------------------------------------------------------------------------------
+# --- 3. the browser libraries: npm ci of the lock file, without the test tools ---------------------------------
+NPM=$CACHE/npm/$(cat "$ROOT/package.json" "$ROOT/package-lock.json" | hash_of)
+if [ ! -f "$NPM/.complete" ]; then
+  log "npm ci --omit=dev into $NPM"
+  rm -rf "$NPM" && mkdir -p "$NPM"
+  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$NPM/"
+  (cd "$NPM" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >&2)
+  touch "$NPM/.complete"
+fi
+
+# --- 4. the image ---------------------------------------------------------------------------------------------
 CONTEXT=$CACHE/context
 rm -rf "$CONTEXT" && mkdir -p "$CONTEXT/wheels" "$CONTEXT/app"
 cp -l "$WHEELS"/*.whl "$WHEELS/requirements.txt" "$CONTEXT/wheels/" 2>/dev/null || cp "$WHEELS"/*.whl "$WHEELS/requirements.txt" "$CONTEXT/wheels/"
@@ -91,6 +103,9 @@ source_files() {
 }
 (cd "$ROOT" && source_files | xargs -0 cp --parents -t "$CONTEXT/app") || die "copying the source failed"
 rm -rf "$CONTEXT/app/static/readme"  # the README's pictures are not the dashboard's
+# uPlot as settings.STATICFILES_DIRS expects it (collectstatic in the Containerfile serves it as /static/uplot/).
+mkdir -p "$CONTEXT/app/node_modules/uplot"
+cp -r "$NPM/node_modules/uplot/dist" "$NPM/node_modules/uplot/LICENSE" "$CONTEXT/app/node_modules/uplot/"
 cp "$HERE/Containerfile" "$CONTEXT/Containerfile"
 log "podman build $IMAGE"
 podman build --network=none --layers --build-arg BASE="$BASE" --label "org.opencontainers.image.version=$VERSION" \
