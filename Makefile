@@ -90,9 +90,11 @@ bench: dev
 # var/bench-real to BENCH_NODES kwok nodes x 30 pods, waits until every pod runs, then measures the initial sync
 # against kubectl, the API-server load against a 5-s poll, and latency with 50 websocket clients at 100 changes/s
 # (BENCHMARKS.md sections 4 and 5). 1,000 nodes take ~20 minutes on 2 cores; stop it with
-# deploy/testcluster/stop.sh var/bench-real.
+# deploy/testcluster/stop.sh var/bench-real. kubectl is built like the control plane (build.sh kubectl: cmd/kubectl
+# of the same Go wrapper module, cached in ~/.cache/clusterviz; ~3 min on 2 cores after the control plane's build).
 BENCH_NODES ?= 1000
 bench-real: dev
+	deploy/testcluster/build.sh kubectl
 	$(BIN)/python bench/real_cluster.py --workdir $(CURDIR)/var/bench-real --nodes $(BENCH_NODES) \
 		--phases setup,sync,load,churn --json bench/out/real-$(BENCH_NODES).json
 

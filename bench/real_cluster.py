@@ -740,6 +740,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def put_kubectl_on_path() -> str:
+    """kubectl from the control plane's own wrapper module (deploy/testcluster/build.sh kubectl: built from the Go
+    module proxy once, cached in ~/.cache/clusterviz), first on PATH for every phase: a fresh machine has none."""
+    out = subprocess.run([str(TC / "build.sh"), "kubectl"], check=True, stdout=subprocess.PIPE, text=True)
+    bin_dir = out.stdout.strip().splitlines()[-1]
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    return str(Path(bin_dir) / "kubectl")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workdir", default="/tmp/cvbench-real")
@@ -790,6 +799,7 @@ def main() -> None:
     ap.add_argument("--stop", action="store_true", help="stop.sh WORKDIR at the end")
     ap.add_argument("--json")
     args = ap.parse_args()
+    log(f"kubectl: {put_kubectl_on_path()}")
     try:
         out = run(args)
     finally:

@@ -4,6 +4,9 @@
 #
 #   ${CLUSTERVIZ_CACHE:-$HOME/.cache/clusterviz}/bin/k8s-<ver>-etcd-<ver>-kwok-<ver>/
 #
+# `build.sh kubectl` builds only kubectl (cmd/kubectl of the same wrapper module k8s/, same flags) into that
+# directory: the benches compare against it (make bench-real); the control plane and its tests do not need it.
+#
 # Idempotent: exits at once when every binary is already there.
 # Progress goes to stderr; the last line on stdout is the bin directory.
 #
@@ -23,11 +26,14 @@ CACHE_ROOT=${CLUSTERVIZ_CACHE:-$HOME/.cache/clusterviz}
 BIN_DIR="$CACHE_ROOT/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 EXTRA_FILES=(kwok-stages.yaml)
+K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler)
+ONLY_KUBECTL=
+if [ "${1:-}" = kubectl ]; then ONLY_KUBECTL=1; BINARIES=(kubectl); EXTRA_FILES=(); K8S_COMMANDS=(kubectl); fi
 
 all_present() {
   local f
   for f in "${BINARIES[@]}"; do [ -x "$BIN_DIR/$f" ] || return 1; done
-  for f in "${EXTRA_FILES[@]}"; do [ -s "$BIN_DIR/$f" ] || return 1; done
+  for f in "${EXTRA_FILES[@]+"${EXTRA_FILES[@]}"}"; do [ -s "$BIN_DIR/$f" ] || return 1; done
 }
 
 if all_present; then echo "$BIN_DIR"; exit 0; fi
@@ -63,6 +69,7 @@ timed_build() { # name, then the command; builds to $BIN_DIR/.tmp.name, renames 
   log "$name: done in $((SECONDS - t0))s, $(du -h "$BIN_DIR/$name" | cut -f1)"
 }
 
+build_etcd_and_kwok() {
 # --- etcd (wrapper module etcd/) ---
 # etcd's version is a constant; only the git SHA is an ldflag.
 ETCD_LDFLAGS="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION"
@@ -87,8 +94,10 @@ KWOK_SRC=$(cd "$HERE" && "$GO" mod download -json "sigs.k8s.io/kwok@$KWOK_VERSIO
   done
 } > "$BIN_DIR/.tmp.kwok-stages.yaml"
 mv -f "$BIN_DIR/.tmp.kwok-stages.yaml" "$BIN_DIR/kwok-stages.yaml"
+}
+[ -n "$ONLY_KUBECTL" ] || build_etcd_and_kwok
 
-# --- kube-apiserver, kube-controller-manager, kube-scheduler (wrapper module k8s/) ---
+# --- kube-apiserver, kube-controller-manager, kube-scheduler, or kubectl (wrapper module k8s/) ---
 # Same tags and -X version flags as upstream hack/lib/golang.sh + hack/lib/version.sh.
 K8S_MINOR=${K8S_VERSION#v1.}; K8S_MINOR=${K8S_MINOR%%.*}
 BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -97,7 +106,7 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   K8S_LDFLAGS="$K8S_LDFLAGS -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$K8S_MINOR"
   K8S_LDFLAGS="$K8S_LDFLAGS -X $p.gitTreeState=clean -X $p.buildDate=$BUILD_DATE"
 done
-for c in kube-apiserver kube-controller-manager kube-scheduler; do
+for c in "${K8S_COMMANDS[@]}"; do
   (cd "$HERE/k8s" || exit 1; timed_build "$c" "$GO" build "${PFLAG[@]}" -trimpath -pgo=off \
      -tags=selinux,notest,grpcnotrace -ldflags="$K8S_LDFLAGS" \
      -o "$BIN_DIR/.tmp.$c" "k8s.io/kubernetes/cmd/$c")

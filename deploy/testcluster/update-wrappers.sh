@@ -44,7 +44,7 @@ rm -f go.mod go.sum
 go mod init clusterviz/testcluster/k8s >/dev/null 2>&1
 go mod edit -go=1.26.0 -require="k8s.io/kubernetes@$K8S_VERSION"
 for m in "${KEEP[@]}"; do go mod edit -replace="$m=$m@$STAGING"; done
-for c in kube-apiserver kube-controller-manager kube-scheduler; do go mod edit -tool="k8s.io/kubernetes/cmd/$c"; done
+for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do go mod edit -tool="k8s.io/kubernetes/cmd/$c"; done
 go mod tidy
 echo "k8s/go.mod + go.sum written"
 
