@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clusterviz import export
@@ -46,7 +47,8 @@ GZIP_ABOVE = 8 * 1024 * 1024
 """Exports bigger than this download as .json.gz."""
 DEFAULT_WINDOW = 3600.0
 MAX_POINTS = 2000
-CHART_W, CHART_H = 720, 140
+CHART_W = 720
+"""The timeline strip's drawing width (its SVG stretches to the page)."""
 
 
 def _hub() -> Any:
@@ -239,35 +241,42 @@ async def export_snapshot(request: HttpRequest, cluster: str) -> HttpResponse:
 # -- pages -----------------------------------------------------------------------------------------------------
 
 
-def _points(t: list[float], values: list[int | None], start: float, end: float, vmax: float) -> str:
-    span = (end - start) or 1.0
-    top = vmax or 1.0
-    out = []
-    for x, v in zip(t, values, strict=True):
-        if v is None:
-            continue
-        px = (x - start) / span * CHART_W
-        py = CHART_H - (v / top) * (CHART_H - 4) - 2
-        out.append(f"{px:.1f},{py:.1f}")
-    return " ".join(out)
+SERIES_LABELS = {
+    "running": _lazy("Running"),
+    "pending": _lazy("Pending"),
+    "succeeded": _lazy("Succeeded"),
+    "failed": _lazy("Failed"),
+    "terminating": _lazy("Terminating"),
+    "unknown": _lazy("Unknown"),
+    "nodes": _lazy("Nodes"),
+    "ready": _lazy("Ready"),
+    "restarts": _lazy("Restarts"),
+    "cpu": _lazy("CPU requested"),
+    "memory": _lazy("Memory requested"),
+    "cpu-used": _lazy("CPU used"),
+    "memory-used": _lazy("Memory used"),
+}
+"""What each chart series is called on the page (the charts' legends and the values under the pointer)."""
 
 
-def _chart(t: list[float], lines: dict[str, list[int | None]], start: float, end: float) -> dict[str, Any]:
-    vmax = max((v for vs in lines.values() for v in vs if v is not None), default=0)
+def _last(values: list[int | None]) -> int | None:
+    return next((v for v in reversed(values) if v is not None), None)
+
+
+def _chart(lines: dict[str, list[int | None]], unit: Any, suffix: str = "") -> dict[str, Any]:
+    """One chart's series for charts.js (uPlot draws them against the page's shared time axis ``t``): ``unit``
+    names the value axis, ``suffix`` follows each value written out."""
     return {
-        "max": vmax,
+        "unit": unit,
+        "suffix": suffix,
         "lines": [
-            {
-                "name": name,
-                "points": _points(t, vs, start, end, vmax),
-                "last": next((v for v in reversed(vs) if v is not None), None),
-            }
+            {"name": name, "label": SERIES_LABELS.get(name, name), "values": vs, "last": _last(vs)}
             for name, vs in lines.items()
         ],
     }
 
 
-def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[dict[str, Any]]:
+def _node_charts(s: Series, limit: int = 12) -> list[dict[str, Any]]:
     """Requested (and, where metrics exist, used) CPU and memory as a share of allocatable, for the nodes with
     the highest peaks."""
 
@@ -288,17 +297,13 @@ def _node_charts(s: Series, start: float, end: float, limit: int = 12) -> list[d
     rows.sort(key=lambda r: (-r[0], r[1]))
     return [
         {
+            "id": f"node/{name}",
+            "html_id": f"chart-node-{i}",
             "name": name,
             "peak": peak,
-            "chart": {
-                "max": 100,
-                "lines": [
-                    {"name": line, "points": _points(s["t"], vs, start, end, 100), "last": vs[-1] if vs else None}
-                    for line, vs in lines.items()
-                ],
-            },
+            "chart": _chart(lines, "%", " %"),
         }
-        for peak, name, lines in rows[:limit]
+        for i, (peak, name, lines) in enumerate(rows[:limit])
     ]
 
 
@@ -319,6 +324,18 @@ def _timeline_marks(
     ]
 
 
+def _charts(s: Series) -> dict[str, Any]:
+    """The page's charts, and all their data in one object for charts.js (a ``json_script`` block)."""
+    charts = {
+        "pods": _chart({c: s["pods"][c] for c in STATUS_CLASSES}, _lazy("pods")),
+        "nodes": _chart({"nodes": s["nodes"], "ready": s["nodesReady"]}, _lazy("nodes")),
+        "restarts": _chart({"restarts": s["restarts"]}, _lazy("restarts")),
+    }
+    nodes = _node_charts(s)
+    data = {"t": s["t"], "charts": {**charts, **{n["id"]: n["chart"] for n in nodes}}}
+    return {**{f"{k}_chart": v for k, v in charts.items()}, "node_charts": nodes, "chart_data": data}
+
+
 def _history_context(cluster: str, start: float, end: float, first: float) -> dict[str, Any]:
     store = HistoryStore()
     step = max((end - start) / 240, 1.0)
@@ -326,10 +343,7 @@ def _history_context(cluster: str, start: float, end: float, first: float) -> di
     events = store.events(cluster, start, end, limit=500)
     return {
         "events": _timeline_marks(events, start, end, first),
-        "pods_chart": _chart(s["t"], {c: s["pods"][c] for c in STATUS_CLASSES}, start, end),
-        "nodes_chart": _chart(s["t"], {"nodes": s["nodes"], "ready": s["nodesReady"]}, start, end),
-        "restarts_chart": _chart(s["t"], {"restarts": s["restarts"]}, start, end),
-        "node_charts": _node_charts(s, start, end),
+        **_charts(s),
         "usage_mb": round(store.usage() / 1024 / 1024, 1),
     }
 
@@ -352,7 +366,6 @@ async def history_page(request: HttpRequest, cluster: str) -> HttpResponse:
         "bounds_text": (format_moment(bounds[0]), format_moment(bounds[1])) if bounds else None,
         "live": cluster in _hub().names(),
         "chart_w": CHART_W,
-        "chart_h": CHART_H,
         "windows": [
             (label, bounds[1] - seconds, bounds[1])
             for label, seconds in (("15 min", 900), ("1 h", 3600), ("6 h", 6 * 3600), ("24 h", 86400))

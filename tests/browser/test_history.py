@@ -121,7 +121,8 @@ def test_history_page_shows_timeline_charts_and_a_diff(page: Any, recording_serv
 
     page.goto(f"{recording_server.url}/clusters/demo/history/?from={start - 5}&to={end + 1}")
     assert page.locator("#events tr[data-kind='scaled']").count() >= 1
-    assert page.locator("[data-chart='pods'] polyline[data-series='running']").count() == 1
+    page.wait_for_selector("body[data-charts]", timeout=10_000)  # charts.js drew them with uPlot
+    assert page.locator("[data-chart='pods'] .cvh-plot canvas").count() == 1
     page.fill("#diff-form input[name='from']", str(start))
     page.fill("#diff-form input[name='to']", str(end))
     page.locator("#diff-form button").click()

@@ -136,7 +136,11 @@ def test_history_page_has_timeline_charts_and_diff_form(client: Client, story: F
     assert 'id="events"' in html and "became NotReady" in html
     for chart in ("pods", "nodes", "restarts"):
         assert f'data-chart="{chart}"' in html
-    assert re.search(r'<polyline class="cvh-line cvh-l-running" data-series="running" points="[\d., ]+"', html)
+    data = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S)[1])
+    running = next(line for line in data["charts"]["pods"]["lines"] if line["name"] == "running")
+    assert len(running["values"]) == len(data["t"]) and running["last"] == running["values"][-1] > 0
+    assert data["charts"]["pods"]["unit"] == "pods" and running["label"] == "Running"
+    assert {f"node/{n['name']}" for n in story.truth[max(story.truth)]["nodes"]} <= set(data["charts"])
     assert 'id="diff-form"' in html and "/clusters/demo/?at=" in html
     assert "style=" not in html and "<script>" not in html  # the CSP allows neither
 
@@ -272,8 +276,8 @@ def test_node_charts_draw_use_only_where_it_was_measured() -> None:
         "perNode": {"a": node(800), "b": node(None)},
     }
     charts = {
-        c["name"]: {line["name"]: line["last"] for line in c["chart"]["lines"]} for c in _node_charts(s, 0.0, 10.0)
-    }  # type: ignore[arg-type]
+        c["name"]: {line["name"]: line["last"] for line in c["chart"]["lines"]} for c in _node_charts(s)  # type: ignore[arg-type]
+    }
     assert charts["a"] == {"cpu": 50, "memory": 25, "cpu-used": 80, "memory-used": 50}
     assert charts["b"] == {"cpu": 50, "memory": 25}
 
