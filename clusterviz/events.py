@@ -21,9 +21,14 @@ KINDS: tuple[str, ...] = (
     "StatefulSet",
     "Job",
     "Lease",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Service",
+    "EndpointSlice",
     "Pod",
 )
-"""The kinds the model consumes, in the order a fresh list should load them (owners before pods)."""
+"""The kinds the model consumes, in the order a fresh list should load them (owners before pods). Secrets and
+ConfigMaps are never among them: their data is not the map's to hold."""
 
 WATCHED_KINDS: tuple[str, ...] = (*KINDS, "Event")
 """What a source lists and watches: the model's kinds, then Warning events (kind "Event"; a real cluster's

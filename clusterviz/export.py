@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 import orjson
 
 from clusterviz.history import pod_key
-from clusterviz.wire import ClusterState
+from clusterviz.wire import ClusterState, object_key
 
 SCHEMA_V1 = "clusterviz.snapshot/v1"
 SCHEMA = "clusterviz.snapshot/v2"
@@ -71,6 +71,8 @@ def document(state: ClusterState, *, at: float | None = None, exported_at: float
         "nodes": sorted(state["nodes"], key=lambda n: n["name"]),
         "pods": pods if v2 else [_v1_pod(p) for p in pods],
     }
+    if v2 and "objects" in state:  # version 2 carries workloads, Services, claims and volumes when it has them
+        ordered["objects"] = sorted(state["objects"], key=object_key)
     return {
         "schema": SCHEMA if v2 else SCHEMA_V1,
         "cluster": state["cluster"],
@@ -160,6 +162,8 @@ def validate(doc: Any) -> Snapshot:
         _fields(process, PROCESS_FIELDS, f"state.controlPlane[{i}]")
     _check_nodes(state["nodes"])
     _check_pods(state["pods"], version == SCHEMA)
+    if version == SCHEMA and "objects" in state:
+        _check_objects(state["objects"])
     return doc  # type: ignore[no-any-return]
 
 
@@ -224,6 +228,33 @@ def _check_pods(pods: list[Any], v2: bool) -> None:
             raise SnapshotError(f"duplicate pod uid {pod['uid'][:80]!r}")
         names.add(key)
         uids.add(pod["uid"])
+
+
+def _check_objects(objects: Any) -> None:
+    """Version 2's optional ``objects``: each of a known kind with its fields; no key twice."""
+    _expect(type(objects) is list, "state.objects must be a list")
+    keys: set[str] = set()
+    for i, obj in enumerate(objects):
+        where = f"state.objects[{i}]"
+        _expect(type(obj) is dict and obj.get("kind") in OBJECT_FIELDS, f"{where} is not a known kind of object")
+        _fields(obj, OBJECT_FIELDS[obj["kind"]], where)
+        _check_name(obj["name"], f"{where}.name")
+        if obj["kind"] != "PersistentVolume":
+            _check_name(obj["namespace"], f"{where}.namespace")
+        for key, spec in NESTED_FIELDS.get(obj["kind"], {}).items():
+            _check_nested(obj[key], spec, f"{where}.{key}")
+        for key in STRING_LISTS & obj.keys():
+            _expect(all(type(v) is str for v in obj[key]), f"{where}.{key} must be a list of strings")
+        if obj.get("selector"):
+            _check_labels(obj["selector"], f"{where}.selector")
+        key = object_key(obj)
+        _expect(key not in keys, f"duplicate object {key[:200]}")
+        keys.add(key)
+
+
+def _check_nested(value: Any, spec: Mapping[str, tuple[type, ...]], where: str) -> None:
+    for j, item in enumerate(value if type(value) is list else [value]):
+        _fields(item, spec, f"{where}[{j}]" if type(value) is list else where)
 
 
 def _check_name(name: str, where: str) -> None:
@@ -340,6 +371,109 @@ LAST_STATE_FIELDS: dict[str, tuple[type, ...]] = {
     "finishedAt": (int, float, type(None)),
 }
 VOLUME_FIELDS: dict[str, tuple[type, ...]] = {"name": _STR, "kind": _STR}
+_INT = (int,)
+_LIST = (list,)
+CONDITION_FIELDS: dict[str, tuple[type, ...]] = {"type": _STR, "status": _STR, "reason": _STR, "message": _STR}
+STRATEGY_FIELDS: dict[str, tuple[type, ...]] = {"type": _STR, "maxSurge": _STR, "maxUnavailable": _STR}
+REPLICASET_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _STR,
+    "revision": (int, type(None)),
+    "images": _LIST,
+    "desired": _INT,
+    "ready": _INT,
+    "available": _INT,
+    "createdAt": _NUM,
+}
+WORKLOAD_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _STR,
+    "namespace": _STR,
+    "name": _STR,
+    "desired": _INT,
+    "updated": _INT,
+    "ready": _INT,
+    "available": _INT,
+    "active": _INT,
+    "succeeded": _INT,
+    "failed": _INT,
+    "conditions": _LIST,
+    "images": _LIST,
+    "strategy": (dict,),
+    "revision": (int, type(None)),
+    "replicaSets": _LIST,
+    "selector": (dict,),
+    "createdAt": _NUM,
+}
+PORT_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": _STR,
+    "protocol": _STR,
+    "port": _INT,
+    "targetPort": _STR,
+    "nodePort": (int, type(None)),
+}
+ENDPOINT_FIELDS: dict[str, tuple[type, ...]] = {
+    "address": _STR,
+    "pod": _OPT_STR,
+    "node": _OPT_STR,
+    "ready": (bool,),
+    "serving": (bool,),
+    "terminating": (bool,),
+}
+EXCLUDED_FIELDS: dict[str, tuple[type, ...]] = {"pod": _STR, "node": _OPT_STR, "status": _STR, "endpoint": (bool,)}
+SERVICE_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _STR,
+    "namespace": _STR,
+    "name": _STR,
+    "type": _STR,
+    "clusterIP": _STR,
+    "headless": (bool,),
+    "externalName": _STR,
+    "ports": _LIST,
+    "selector": (dict, type(None)),
+    "endpoints": _LIST,
+    "endpointsTotal": _INT,
+    "excluded": _LIST,
+    "loadBalancer": _LIST,
+    "createdAt": _NUM,
+}
+CLAIM_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _STR,
+    "namespace": _STR,
+    "name": _STR,
+    "phase": _STR,
+    "capacity": _STR,
+    "requested": _STR,
+    "storageClass": _STR,
+    "volume": _STR,
+    "accessModes": _LIST,
+    "pods": _LIST,
+    "createdAt": _NUM,
+}
+PERSISTENT_VOLUME_FIELDS: dict[str, tuple[type, ...]] = {
+    "kind": _STR,
+    "namespace": _STR,
+    "name": _STR,
+    "phase": _STR,
+    "capacity": _STR,
+    "storageClass": _STR,
+    "claim": _STR,
+    "reclaimPolicy": _STR,
+    "source": _STR,
+    "accessModes": _LIST,
+    "createdAt": _NUM,
+}
+OBJECT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    **{kind: WORKLOAD_FIELDS for kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")},
+    "Service": SERVICE_FIELDS,
+    "PersistentVolumeClaim": CLAIM_FIELDS,
+    "PersistentVolume": PERSISTENT_VOLUME_FIELDS,
+}
+_WORKLOAD_NESTED = {"conditions": CONDITION_FIELDS, "strategy": STRATEGY_FIELDS, "replicaSets": REPLICASET_FIELDS}
+NESTED_FIELDS: dict[str, dict[str, dict[str, tuple[type, ...]]]] = {
+    **{kind: _WORKLOAD_NESTED for kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet")},
+    "Service": {"ports": PORT_FIELDS, "endpoints": ENDPOINT_FIELDS, "excluded": EXCLUDED_FIELDS},
+}
+"""The lists and objects inside an object, checked field by field (panels render them from a replay)."""
+STRING_LISTS: frozenset[str] = frozenset({"images", "accessModes", "pods", "loadBalancer"})
 _TYPE_NAMES = {
     int: "an integer",
     float: "a number",

@@ -23,8 +23,10 @@ from clusterviz.wire import (
     Delta,
     NodeView,
     ObjectRef,
+    ObjectView,
     PodSummary,
     Process,
+    object_key,
 )
 
 STATUS_CLASSES = ("running", "pending", "succeeded", "failed", "terminating", "unknown")
@@ -76,6 +78,7 @@ class Replayer:
         self.control_plane: list[Process] = state["controlPlane"]
         self.nodes: dict[str, NodeView] = {n["name"]: n for n in state["nodes"]}
         self.pods: dict[str, PodSummary] = {p["uid"]: p for p in state["pods"]}
+        self.objects: dict[str, ObjectView] = {object_key(o): o for o in state.get("objects", [])}
 
     def apply(self, delta: Delta) -> bool:
         """Merge one delta; False (and nothing changed) when the state already covers its seq."""
@@ -89,6 +92,11 @@ class Replayer:
             self.pods.pop(uid, None)
         for pod in delta["pods"]["upsert"]:
             self.pods[pod["uid"]] = pod
+        objects = delta.get("objects")
+        if objects is not None:
+            for key in objects["remove"]:
+                self.objects.pop(key, None)
+            self.objects.update((object_key(o), o) for o in objects["upsert"])
         self.seq, self.revision, self.at = delta["seq"], delta["revision"], delta["at"]
         self.source = delta["source"]
         if "controlPlane" in delta:
@@ -105,6 +113,7 @@ class Replayer:
             "controlPlane": self.control_plane,
             "nodes": [self.nodes[n] for n in sorted(self.nodes)],
             "pods": sorted(self.pods.values(), key=pod_key),
+            "objects": [self.objects[k] for k in sorted(self.objects)],
         }
 
 

@@ -756,7 +756,11 @@ def _volumes(spec: dict[str, Any]) -> list[VolumeView]:
             if key != "name" and type(key) is str:
                 kind = _cap(key, MAX_SHORT)
                 break
-        out.append({"name": _cap(vol.get("name"), MAX_NAME), "kind": kind})
+        view: VolumeView = {"name": _cap(vol.get("name"), MAX_NAME), "kind": kind}
+        claim = _cap(_dict(vol.get("persistentVolumeClaim")).get("claimName"), MAX_NAME)
+        if claim:
+            view["claim"] = claim
+        out.append(view)
     return out
 
 

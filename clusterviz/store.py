@@ -17,6 +17,7 @@ from typing import Any, Literal
 import orjson
 
 from clusterviz.events import RawObject, WarningEvents, WatchEvent
+from clusterviz.grouping import GROUP_KINDS, Groups
 from clusterviz.mapping import (
     LeaseView,
     map_lease,
@@ -35,6 +36,7 @@ from clusterviz.wire import (
     Delta,
     NodeCondition,
     NodeView,
+    ObjectView,
     OwnerView,
     PodCondition,
     PodSummary,
@@ -188,6 +190,7 @@ class ClusterStore:
         self._node_conditions: dict[str, list[NodeCondition]] = {}  # with reasons and times, for the panel
         self._pod_conditions: dict[str, tuple[PodCondition, ...]] = {}  # by uid, for the panel; shared (_share)
         self.warnings = WarningEvents()
+        self.groups = Groups()  # workloads, Services and their endpoints, claims, volumes
         self._nodes: dict[str, NodeView] = {}
         self._pods: dict[str, PodView] = {}
         self._pod_uid: dict[tuple[str, str], str] = {}
@@ -267,6 +270,15 @@ class ClusterStore:
         key = ("conditions", *(tuple(c.values()) for c in conditions))
         self._pod_conditions[uid] = shared.setdefault(key, conditions)
 
+    def object_view(self, kind: str, namespace: str, name: str) -> ObjectView | None:
+        """A workload, Service, claim or volume as the state has it (see :mod:`clusterviz.grouping`)."""
+        self._refresh_derived()
+        return self.groups.get(kind, namespace, name)
+
+    def object_views(self) -> list[ObjectView]:
+        self._refresh_derived()
+        return self.groups.views()
+
     def warnings_about(self, kind: str, namespace: str, name: str) -> list[WarningEvent]:
         """The Warning events about an object, newest first."""
         return self.warnings.about(kind, namespace, name)
@@ -327,6 +339,7 @@ class ClusterStore:
             "controlPlane": self._control_plane,
             "feed": self.feed,
             "rollouts": self.rollouts,
+            "objects": self.groups.views(),
         }
 
     def refresh(self) -> None:
@@ -500,12 +513,17 @@ class ClusterStore:
             self._namespaces &= {name for _, name in present["Namespace"]}
         if "Event" in present:
             self.warnings.keep_only(present["Event"])
+        for kind in GROUP_KINDS & present.keys():
+            self.groups.keep_only(kind, present[kind])
 
     def apply(self, event: WatchEvent, now: float) -> None:
         self.now = now
         handler = _HANDLERS.get(event.kind)
         if handler is not None:
             handler(self, event)
+        if event.kind in GROUP_KINDS:
+            self.groups.apply(event)
+            self.revision += 1
 
     def _on_node(self, event: WatchEvent) -> None:
         name = event.key[1]
@@ -672,6 +690,7 @@ class ClusterStore:
         """Every change of ``self._pods`` goes through here or :meth:`_remove_pod` (keeps the JSON cache right)."""
         self._pods[uid] = view
         self._pod_json_stale.add(uid)
+        self.groups.pod_changed(old, view)
         if old is None or old["namespace"] != view["namespace"] or old["name"] != view["name"]:
             if old is not None:
                 self._unorder(_pod_order_key(uid, old))
@@ -693,6 +712,7 @@ class ClusterStore:
         if pod is None:
             return
         self._pod_json_stale.discard(uid)
+        self.groups.pod_changed(pod, None)
         self._unorder(_pod_order_key(uid, pod))
         self._unindex_pod(uid, pod)
         key = (pod["namespace"], pod["name"])
@@ -790,6 +810,7 @@ class ClusterStore:
                 self._node_json.pop(name, None)
                 self._pending_nodes[name] = view
         marks.nodes.clear()
+        self.groups.refresh()
         if marks.control_plane:
             processes = self._compose_control_plane()
             self._pending_cp = self._pending_cp or processes != self._control_plane
@@ -801,7 +822,8 @@ class ClusterStore:
         self._refresh_derived()
         marks = self._marks
         nodes = {name: view for name, view in self._pending_nodes.items() if name in self._nodes}
-        if not (nodes or marks.removed_nodes or marks.pods or marks.removed_pods or self._pending_cp):
+        objects = self.groups.take()
+        if not (nodes or marks.removed_nodes or marks.pods or marks.removed_pods or self._pending_cp or objects):
             return None
         self.seq += 1
         delta: Delta = {
@@ -818,6 +840,8 @@ class ClusterStore:
         }
         if self._pending_cp:
             delta["controlPlane"] = self._control_plane
+        if objects is not None:
+            delta["objects"] = {"upsert": objects[0], "remove": objects[1]}
         self._marks = _Marks()
         self._pending_nodes = {}
         self._pending_cp = False

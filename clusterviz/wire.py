@@ -134,6 +134,7 @@ class WarningEvent(TypedDict):
 class VolumeView(TypedDict):
     name: str
     kind: str  # configMap, secret, emptyDir, persistentVolumeClaim, hostPath, projected, ...
+    claim: NotRequired[str]  # a persistentVolumeClaim volume's claim name (in the pod's namespace)
 
 
 class OwnerView(TypedDict):
@@ -179,6 +180,136 @@ class PodView(PodSummary):
 SUMMARY_FIELDS: tuple[str, ...] = tuple(PodSummary.__annotations__)
 
 
+# -- the objects that group pods: workloads, Services with their endpoints, claims and volumes -----------------
+
+WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"]
+
+
+class ReplicaSetView(TypedDict):
+    """One revision of a Deployment: its ReplicaSet, the images of its template, its counts."""
+
+    name: str
+    revision: int | None  # deployment.kubernetes.io/revision
+    images: list[str]
+    desired: int
+    ready: int
+    available: int
+    createdAt: float
+
+
+class RolloutStrategy(TypedDict):
+    type: str  # RollingUpdate, Recreate (Deployment), OnDelete (StatefulSet, DaemonSet); "" for a Job
+    maxSurge: str  # as the spec says it ("25%", "1"); "" when not given
+    maxUnavailable: str
+
+
+class WorkloadView(TypedDict):
+    """A Deployment, StatefulSet, DaemonSet, Job (or a ReplicaSet no Deployment owns) with the counts
+    ``kubectl get`` prints. ``desired`` is spec.replicas (DaemonSet: desiredNumberScheduled, Job: completions)."""
+
+    kind: WorkloadKind
+    namespace: str
+    name: str
+    desired: int
+    updated: int
+    ready: int
+    available: int
+    active: int  # a Job's running pods (0 for the others)
+    succeeded: int
+    failed: int
+    conditions: list[Condition]  # Progressing, Available, ReplicaFailure; a Job's Complete, Failed; with reasons
+    images: list[str]  # of the pod template
+    strategy: RolloutStrategy
+    revision: int | None  # a Deployment's current revision
+    replicaSets: list[ReplicaSetView]  # a Deployment's, newest revision first
+    selector: dict[str, str]  # spec.selector.matchLabels
+    createdAt: float
+
+
+class ServicePort(TypedDict):
+    name: str
+    protocol: str
+    port: int
+    targetPort: str  # a number or a container port's name, as the spec says it
+    nodePort: int | None
+
+
+class EndpointView(TypedDict):
+    """One endpoint of an EndpointSlice (discovery.k8s.io/v1): where the Service sends traffic."""
+
+    address: str
+    pod: str | None  # the pod's name (same namespace) when the endpoint is a pod
+    node: str | None
+    ready: bool  # receives traffic now
+    serving: bool  # would serve (true also while terminating)
+    terminating: bool
+
+
+class ExcludedPod(TypedDict):
+    """A pod the Service's selector matches that does not receive its traffic (no ready endpoint)."""
+
+    pod: str
+    node: str | None
+    status: str  # its kubectl status (Running but not ready, Pending, Terminating, ...)
+    endpoint: bool  # whether it is an endpoint at all (a not-ready one) or not listed yet
+
+
+class ServiceView(TypedDict):
+    kind: Literal["Service"]
+    namespace: str
+    name: str
+    type: str  # ClusterIP, NodePort, LoadBalancer, ExternalName
+    clusterIP: str  # "None" for a headless Service
+    headless: bool
+    externalName: str
+    ports: list[ServicePort]
+    selector: dict[str, str] | None  # None: no selector (its endpoints are managed by someone else)
+    endpoints: list[EndpointView]  # from its EndpointSlices, by pod name (at most MAX_ENDPOINTS)
+    endpointsTotal: int  # all of them, also beyond the cap
+    excluded: list[ExcludedPod]  # matching pods with no ready endpoint (at most MAX_ENDPOINTS)
+    loadBalancer: list[str]  # status.loadBalancer.ingress, IPs or host names
+    createdAt: float
+
+
+class ClaimView(TypedDict):
+    """A PersistentVolumeClaim: what a pod asked for and the volume it got."""
+
+    kind: Literal["PersistentVolumeClaim"]
+    namespace: str
+    name: str
+    phase: str  # Pending, Bound, Lost
+    capacity: str  # status.capacity.storage ("" until bound)
+    requested: str  # spec.resources.requests.storage
+    storageClass: str
+    volume: str  # the bound PersistentVolume's name; "" until bound
+    accessModes: list[str]
+    pods: list[str]  # the pods (same namespace) that mount it, by name
+    createdAt: float
+
+
+class PersistentVolumeView(TypedDict):
+    kind: Literal["PersistentVolume"]
+    namespace: Literal[""]
+    name: str
+    phase: str  # Available, Bound, Released, Failed
+    capacity: str
+    storageClass: str
+    claim: str  # "namespace/name" of the claim it is bound to; "" when none
+    reclaimPolicy: str
+    source: str  # "csi: ebs.csi.aws.com", "hostPath", "nfs", ...
+    accessModes: list[str]
+    createdAt: float
+
+
+ObjectView = WorkloadView | ServiceView | ClaimView | PersistentVolumeView
+"""One object of the state's ``objects``, told apart by ``kind``; keyed by :func:`object_key`."""
+
+
+def object_key(view: ObjectView) -> str:
+    """``Kind/namespace/name`` (namespace "" for a PersistentVolume): how deltas name what they remove."""
+    return f"{view['kind']}/{view['namespace']}/{view['name']}"
+
+
 class SourceStatus(TypedDict):
     kind: Literal["fake", "kubernetes", "replay"]
     state: Literal["live", "connecting", "stale", "error"]
@@ -203,6 +334,8 @@ class ClusterState(TypedDict):
     feed: NotRequired[list[ChangeEvent]]  # what just happened, newest last (the runtime's last FEED_SIZE changes)
     rollouts: NotRequired[dict[str, int]]  # "namespace/deployment" rolling out → its new revision: pods of an
     #                                        older revision are the old pods
+    objects: NotRequired[list[ObjectView]]  # workloads, Services, claims and volumes, by object_key (absent in
+    #                                         documents from before they were kept)
 
 
 ChangeKind = Literal[
@@ -245,7 +378,7 @@ class ChangeEvent(TypedDict):
 
 class Changes(TypedDict, Generic[T]):
     upsert: list[T]
-    remove: list[str]  # node names or pod uids
+    remove: list[str]  # node names, pod uids or object keys
 
 
 class Delta(TypedDict):
@@ -259,3 +392,4 @@ class Delta(TypedDict):
     controlPlane: NotRequired[list[Process]]  # present only when it changed
     feed: NotRequired[list[ChangeEvent]]  # what this delta changed, when it changed something worth telling
     rollouts: NotRequired[dict[str, int]]  # present only when it changed (see ClusterState)
+    objects: NotRequired[Changes[ObjectView]]  # present only when one changed; removals by object_key

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clusterviz.wire import object_key
+
 
 def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     """What a client does with a delta: upsert and remove by key, then take the delta's seq and revision."""
@@ -19,6 +21,10 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     for uid in delta["pods"]["remove"]:
         pods.pop(uid, None)
     pods.update({p["uid"]: p for p in delta["pods"]["upsert"]})
+    objects = {object_key(o): o for o in state.get("objects", [])}
+    for key in delta.get("objects", {}).get("remove", []):
+        objects.pop(key, None)
+    objects.update({object_key(o): o for o in delta.get("objects", {}).get("upsert", [])})
     return {
         **state,
         "seq": delta["seq"],
@@ -27,4 +33,5 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
         "controlPlane": delta.get("controlPlane", state["controlPlane"]),
         "nodes": [nodes[n] for n in sorted(nodes)],
         "pods": sorted(pods.values(), key=lambda p: (p["namespace"], p["name"])),
+        "objects": [objects[k] for k in sorted(objects)],
     }

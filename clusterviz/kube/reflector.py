@@ -578,6 +578,10 @@ CATALOG: Final[dict[str, tuple[str, str, Literal["cluster", "namespaced", "syste
     "StatefulSet": ("statefulsets", "apps/v1", "namespaced"),
     "Job": ("jobs", "batch/v1", "namespaced"),
     "Lease": ("leases", "coordination.k8s.io/v1", "system"),
+    "PersistentVolume": ("persistentvolumes", "v1", "cluster"),
+    "PersistentVolumeClaim": ("persistentvolumeclaims", "v1", "namespaced"),
+    "Service": ("services", "v1", "namespaced"),
+    "EndpointSlice": ("endpointslices", "discovery.k8s.io/v1", "namespaced"),
     "Event": ("events", "v1", "namespaced"),
 }
 """Where each kind is served: plural, group/version, and scope."""

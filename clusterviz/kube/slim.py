@@ -40,13 +40,16 @@ def _revision_only(annotations: Any) -> Any:
 
 
 def _volume(volume: Any) -> Any:
-    """A volume's name and the key that names its source ({"name": "data", "configMap": {}})."""
+    """A volume's name and the key that names its source ({"name": "data", "configMap": {}}); of a claim, its
+    name too (the pod panel links it): never a Secret's or a ConfigMap's name or items."""
     if not isinstance(volume, dict):
         return None
     out: dict[str, Any] = {"name": volume.get("name")}
     for key in volume:
         if key != "name":
-            out[key] = {}
+            source = volume[key]
+            claim = source.get("claimName") if key == "persistentVolumeClaim" and isinstance(source, dict) else None
+            out[key] = {"claimName": claim} if isinstance(claim, str) else {}
             break
     return out
 
@@ -166,12 +169,98 @@ SHAPES: Final[dict[str, Shape]] = {
         "reportingComponent": True,
     },
 }
+_REVISIONED_META: Final[Shape] = {**_META, "annotations": _revision_only}  # type: ignore[dict-item]
+_TEMPLATE: Final[Shape] = {"spec": {"containers": {"name": True, "image": True}}}  # images, not env or commands
+_ROLLING: Final[Shape] = {"maxSurge": True, "maxUnavailable": True, "partition": True}
+_STRATEGY: Final[Shape] = {"type": True, "rollingUpdate": _ROLLING}
+_SELECTOR: Final[Shape] = {"matchLabels": True}
+_WORKLOAD_SPEC: Final[Shape] = {
+    "replicas": True,
+    "parallelism": True,
+    "completions": True,
+    "selector": _SELECTOR,
+    "strategy": _STRATEGY,
+    "updateStrategy": _STRATEGY,
+    "template": _TEMPLATE,
+}
+_WORKLOAD_STATUS: Final[Shape] = {
+    **_REPLICAS,  # type: ignore[dict-item]
+    "updatedNumberScheduled": True,
+    "numberAvailable": True,
+    "ready": True,
+    "observedGeneration": True,
+    "currentRevision": True,
+    "updateRevision": True,
+    "conditions": _CONDITION,
+}
 for _workload in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"):
-    SHAPES[_workload] = {"metadata": _META, "spec": {"replicas": True, "parallelism": True}, "status": _REPLICAS}
-SHAPES["ReplicaSet"] = {
-    "metadata": {**_META, "annotations": _revision_only},  # type: ignore[dict-item]
-    "spec": {"replicas": True},
-    "status": _REPLICAS,
+    SHAPES[_workload] = {"metadata": _META, "spec": _WORKLOAD_SPEC, "status": _WORKLOAD_STATUS}
+SHAPES["Deployment"] = {**SHAPES["Deployment"], "metadata": _REVISIONED_META}  # type: ignore[dict-item]
+SHAPES["ReplicaSet"] = {**SHAPES["ReplicaSet"], "metadata": _REVISIONED_META}  # type: ignore[dict-item]
+
+
+_PV_SPEC: Final[Shape] = {
+    "capacity": True,
+    "accessModes": True,
+    "persistentVolumeReclaimPolicy": True,
+    "storageClassName": True,
+    "volumeMode": True,
+    "claimRef": {"namespace": True, "name": True},
+}
+_NOT_SOURCES: Final = frozenset({"nodeAffinity", "mountOptions"})
+
+
+def _volume_source(spec: Any) -> Any:
+    """A PersistentVolume's spec without its source's settings (paths, servers, secret references): the source's
+    name ("csi", "hostPath", "nfs", ...) and a CSI driver's name are what the claim panel says."""
+    if not isinstance(spec, dict):
+        return None
+    kept: dict[str, Any] = _pick(spec, _PV_SPEC)
+    for key, value in spec.items():
+        if key not in _PV_SPEC and key not in _NOT_SOURCES and isinstance(value, dict):  # type: ignore[operator]
+            driver = value.get("driver")
+            kept[key] = {"driver": driver[:253]} if isinstance(driver, str) else {}
+            break
+    return kept
+
+
+SHAPES["Service"] = {
+    "metadata": _META,
+    "spec": {
+        "type": True,
+        "clusterIP": True,
+        "externalName": True,
+        "selector": True,
+        "ports": {"name": True, "protocol": True, "port": True, "targetPort": True, "nodePort": True},
+    },
+    "status": {"loadBalancer": {"ingress": {"ip": True, "hostname": True}}},
+}
+SHAPES["EndpointSlice"] = {
+    "metadata": _META,
+    "addressType": True,
+    "endpoints": {
+        "addresses": True,
+        "conditions": {"ready": True, "serving": True, "terminating": True},
+        "targetRef": {"kind": True, "namespace": True, "name": True, "uid": True},
+        "nodeName": True,
+    },
+    "ports": {"name": True, "protocol": True, "port": True},
+}
+SHAPES["PersistentVolumeClaim"] = {
+    "metadata": _META,
+    "spec": {
+        "accessModes": True,
+        "resources": {"requests": {"storage": True}},
+        "storageClassName": True,
+        "volumeName": True,
+        "volumeMode": True,
+    },
+    "status": {"phase": True, "capacity": {"storage": True}, "accessModes": True},
+}
+SHAPES["PersistentVolume"] = {
+    "metadata": _META,
+    "spec": _volume_source,
+    "status": {"phase": True, "reason": True, "message": _capped},
 }
 
 

@@ -15,15 +15,20 @@ import pytest
 from clusterviz import export
 from clusterviz.export import SnapshotError
 from clusterviz.wire import (
+    ClaimView,
     ClusterState,
     ContainerView,
     LastState,
     NodeView,
+    PersistentVolumeView,
     PodView,
     Process,
+    ReplicaSetView,
     Resources,
+    ServiceView,
     SourceStatus,
     VolumeView,
+    WorkloadView,
 )
 from tests.core.test_history import Recording, record
 
@@ -88,6 +93,11 @@ def test_a_state_without_containers_is_exported_as_version_1(summaries: ClusterS
         ("source", SourceStatus, export.SOURCE_FIELDS),
         ("resources", Resources, export.RESOURCE_FIELDS),
         ("clusterState", ClusterState, export.STATE_FIELDS),
+        ("workload", WorkloadView, export.WORKLOAD_FIELDS),
+        ("replicaSet", ReplicaSetView, export.REPLICASET_FIELDS),
+        ("service", ServiceView, export.SERVICE_FIELDS),
+        ("claim", ClaimView, export.CLAIM_FIELDS),
+        ("persistentVolume", PersistentVolumeView, export.PERSISTENT_VOLUME_FIELDS),
     ],
 )
 def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: dict[str, Any]) -> None:
@@ -98,16 +108,23 @@ def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: 
     optional |= {"usage"}  # required in wire.py, optional in files: snapshots from before it lack it
     optional |= {"reporting", "lastReportedAt", "server", "context"}  # NotRequired: older snapshots lack them
     optional |= {"revision"} if definition == "pod" else set()  # the same
+    optional |= {"claim"} if definition == "volume" else set()  # NotRequired: only a claim's volume has one
+    optional |= {"objects"}  # NotRequired: older snapshots have no objects
     assert required == set(spec) == set(typed.__annotations__) - optional
     assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__) - live
 
 
 def test_version_1_is_version_2_without_containers_volumes_and_revision() -> None:
-    assert set(SCHEMA["$defs"]) - set(SCHEMA_V1["$defs"]) == {"container", "lastState", "volume"}
+    objects = {"condition", "replicaSet", "workload", "service", "claim", "persistentVolume"}
+    assert set(SCHEMA["$defs"]) - set(SCHEMA_V1["$defs"]) == {"container", "lastState", "volume", *objects}
     pod, pod_v1 = SCHEMA["$defs"]["pod"], SCHEMA_V1["$defs"]["pod"]
     assert set(pod["properties"]) - set(pod_v1["properties"]) == {"containers", "volumes", "revision"}
     assert set(pod_v1["required"]) == set(export.POD_FIELDS)
-    assert all(SCHEMA["$defs"][d] == SCHEMA_V1["$defs"][d] for d in SCHEMA_V1["$defs"] if d != "pod")
+    shared = set(SCHEMA_V1["$defs"]) - {"pod", "clusterState"}
+    assert all(SCHEMA["$defs"][d] == SCHEMA_V1["$defs"][d] for d in shared)
+    state, state_v1 = SCHEMA["$defs"]["clusterState"], SCHEMA_V1["$defs"]["clusterState"]
+    assert set(state["properties"]) - set(state_v1["properties"]) == {"objects"}
+    assert state["required"] == state_v1["required"], "objects are optional: older version 2 files load"
 
 
 def test_a_version_2_round_trip_keeps_every_container_field(state: ClusterState) -> None:

@@ -596,7 +596,7 @@ def test_list_returns_deep_copies_in_api_order() -> None:
     everything, _ = c.list_all()
     assert list(everything) == list(WATCHED_KINDS)
     with pytest.raises(ValueError):
-        c.list("Service")
+        c.list("Secret")
 
 
 # ---------------------------------------------------------------------------------------------- scale

@@ -738,7 +738,7 @@ def test_volume_kinds() -> None:
         {"name": "config", "kind": "configMap"},
         {"name": "creds", "kind": "secret"},
         {"name": "scratch", "kind": "emptyDir"},
-        {"name": "data", "kind": "persistentVolumeClaim"},
+        {"name": "data", "kind": "persistentVolumeClaim", "claim": "data-web-0"},  # the panel links it
         {"name": "logs", "kind": "hostPath"},
         {"name": "kube-api-access-x7k2p", "kind": "projected"},
         {"name": "csi-vol", "kind": "csi"},

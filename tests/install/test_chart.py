@@ -89,6 +89,8 @@ def test_the_cluster_role_grants_exactly_what_the_watcher_lists_and_watches(rele
     assert watched <= granted
     assert granted - watched == {("metrics.k8s.io", "nodes"), ("metrics.k8s.io", "pods")}
     assert not {resource for _, resource in granted} & FORBIDDEN
+    assert {("", "services"), ("discovery.k8s.io", "endpointslices"), ("", "persistentvolumeclaims"),
+            ("", "persistentvolumes")} <= granted, "the objects that group pods: Services, endpoints, claims"
     nonresource = [rule for rule in role["rules"] if "nonResourceURLs" in rule]
     assert nonresource == [{"nonResourceURLs": ["/readyz", "/version"], "verbs": ["get"]}]
 

@@ -1,0 +1,238 @@
+"""The objects that group pods, from the API's JSON (through the watcher's slim copy) to the model and its deltas:
+workloads with their ReplicaSets by revision, Services with their endpoints and the matching pods without
+traffic, claims with their pods, volumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from clusterviz import export
+from clusterviz.events import KINDS, WatchEvent
+from clusterviz.history import rebuild
+from clusterviz.kube.slim import slim
+from clusterviz.store import ClusterStore
+from clusterviz.wire import ObjectView, ServiceView
+from tests.core import apiobjects as api
+from tests.merge import apply_delta
+
+SOURCE: Any = {"kind": "kubernetes", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
+
+
+def event(kind: str, obj: dict[str, Any], type_: str = "ADDED") -> WatchEvent:
+    return WatchEvent(type_, kind, slim(kind, obj))  # type: ignore[arg-type]
+
+
+def users_cluster() -> ClusterStore:
+    """The introduction's users-deployment mid-rollout: revision 1 (one pod left) and 2 (two pods, one not
+    ready), its Service with an EndpointSlice, and a claim bound to a volume, listed as a watcher lists them."""
+    store = ClusterStore("test", SOURCE)
+    lists = {
+        "Deployment": [api.deployment()],
+        "ReplicaSet": [
+            api.replicaset("5f4d8c", "1", "my-repo/users-application:1", 1, 1),
+            api.replicaset("6b7c9d", "2", "my-repo/users-application:2", 2, 1),
+        ],
+        "Service": [api.service()],
+        "EndpointSlice": [
+            api.endpoint_slice("users", [
+                api.endpoint("users-a", "worker-1", "10.244.1.5"),
+                api.endpoint("users-b", "worker-2", "10.244.2.7", ready=False),
+            ])
+        ],
+        "PersistentVolumeClaim": [api.claim()],
+        "PersistentVolume": [api.volume()],
+        "Pod": [api.pod("users-a", "worker-1", claim="data-users"), api.pod("users-b", "worker-2", ready=False),
+                api.pod("users-c", None, ready=False), api.pod("other", "worker-1", app="other")],
+    }
+    store.load({kind: [slim(kind, o) for o in items] for kind, items in lists.items()}, 1000.0)
+    return store
+
+
+def service_view(store: ClusterStore, name: str = "users") -> ServiceView:
+    view = store.object_view("Service", "default", name)
+    assert view is not None and view["kind"] == "Service"
+    return view
+
+
+def test_the_model_watches_services_endpoint_slices_claims_and_volumes_never_secrets_or_config_maps() -> None:
+    assert {"Service", "EndpointSlice", "PersistentVolumeClaim", "PersistentVolume"} <= set(KINDS)
+    assert not {"Secret", "ConfigMap"} & set(KINDS)
+    assert KINDS.index("Pod") == len(KINDS) - 1, "pods last: what groups them is known when they arrive"
+
+
+def test_a_deployment_has_its_counts_conditions_strategy_and_replicasets_by_revision_with_their_images() -> None:
+    view: Any = users_cluster().object_view("Deployment", "default", "users-deployment")
+    assert (view["desired"], view["updated"], view["ready"], view["available"]) == (2, 1, 2, 2)
+    assert view["revision"] == 2
+    assert view["strategy"] == {"type": "RollingUpdate", "maxSurge": "25%", "maxUnavailable": "25%"}
+    assert [(c["type"], c["status"], c["reason"]) for c in view["conditions"]] == [
+        ("Available", "True", "MinimumReplicasAvailable"),
+        ("Progressing", "True", "ReplicaSetUpdated"),
+    ]
+    assert [(rs["revision"], rs["name"], rs["images"], rs["desired"], rs["ready"]) for rs in view["replicaSets"]] == [
+        (2, "users-deployment-6b7c9d", ["my-repo/users-application:2"], 2, 1),
+        (1, "users-deployment-5f4d8c", ["my-repo/users-application:1"], 1, 1),
+    ]
+    assert view["selector"] == {"app": "users"} and view["images"] == ["my-repo/users-application:2"]
+
+
+def test_nothing_of_a_workloads_env_commands_or_annotations_is_kept() -> None:
+    kept = orjson.dumps(users_cluster().object_views())
+    for secret in (b"hunter2", b"--token", b"last-applied", b"managedFields", b"ebs-secret", b"vol-0abc"):
+        assert secret not in kept
+
+
+def test_daemonsets_statefulsets_and_jobs_count_as_kubectl_get_does() -> None:
+    store = ClusterStore("test", SOURCE)
+    daemonset = {"metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+                 "spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}},
+                 "status": {"desiredNumberScheduled": 4, "currentNumberScheduled": 4, "updatedNumberScheduled": 3,
+                            "numberReady": 4, "numberAvailable": 4}}
+    statefulset = {"metadata": {"name": "db", "namespace": "default"}, "spec": {"replicas": 3},
+                   "status": {"replicas": 3, "readyReplicas": 2, "updatedReplicas": 3, "availableReplicas": 2}}
+    job = {"metadata": {"name": "backup", "namespace": "default"}, "spec": {"completions": 5, "parallelism": 2},
+           "status": {"active": 2, "succeeded": 3, "failed": 1, "ready": 2,
+                      "conditions": [{"type": "Complete", "status": "False", "reason": "", "message": ""}]}}
+    for kind, obj in (("DaemonSet", daemonset), ("StatefulSet", statefulset), ("Job", job)):
+        store.apply(event(kind, obj), 1.0)
+
+    def counts(kind: str, ns: str, name: str) -> tuple[int, ...]:
+        view: Any = store.object_view(kind, ns, name)
+        return (view["desired"], view["updated"], view["ready"], view["available"])
+
+    assert counts("DaemonSet", "kube-system", "kube-proxy") == (4, 3, 4, 4)
+    assert counts("StatefulSet", "default", "db") == (3, 3, 2, 2)
+    assert counts("Job", "default", "backup") == (5, 0, 2, 3)
+    job_view: Any = store.object_view("Job", "default", "backup")
+    assert (job_view["active"], job_view["succeeded"], job_view["failed"]) == (2, 3, 1)
+
+
+def test_a_service_lists_its_endpoints_and_the_matching_pods_that_get_no_traffic() -> None:
+    view = service_view(users_cluster())
+    assert (view["type"], view["clusterIP"], view["headless"], view["selector"]) == (
+        "ClusterIP", "10.96.12.34", False, {"app": "users"})
+    assert view["ports"] == [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": "8080", "nodePort": None}]
+    assert [(e["pod"], e["node"], e["ready"], e["serving"], e["terminating"]) for e in view["endpoints"]] == [
+        ("users-a", "worker-1", True, True, False),
+        ("users-b", "worker-2", False, False, False),
+    ]
+    assert view["excluded"] == [
+        {"pod": "users-b", "node": "worker-2", "status": "Running", "endpoint": True},  # not ready
+        {"pod": "users-c", "node": None, "status": "Running", "endpoint": False},  # not listed at all
+    ], "the pod of another app is neither an endpoint nor excluded"
+
+
+def test_headless_and_external_name_services() -> None:
+    store = ClusterStore("test", SOURCE)
+    store.apply(event("Service", api.service("db", clusterIP="None")), 1.0)
+    store.apply(event("Service", api.service("mail", type="ExternalName", externalName="mail.example.com",
+                                             clusterIP="", selector=None, ports=[])), 1.0)
+    assert service_view(store, "db")["headless"] is True
+    mail = service_view(store, "mail")
+    assert (mail["type"], mail["externalName"], mail["selector"], mail["endpoints"]) == (
+        "ExternalName", "mail.example.com", None, [])
+
+
+def test_an_endpoint_that_turns_ready_leaves_the_excluded_and_a_terminating_one_is_serving_only() -> None:
+    store = users_cluster()
+    store.take_delta()
+    store.apply(event("Pod", api.pod("users-b", "worker-2"), "MODIFIED"), 2.0)
+    store.apply(event("EndpointSlice", api.endpoint_slice("users", [
+        api.endpoint("users-a", "worker-1", "10.244.1.5", ready=False, terminating=True),
+        api.endpoint("users-b", "worker-2", "10.244.2.7"),
+    ]), "MODIFIED"), 2.0)
+    delta: Any = store.take_delta()
+    (changed,) = [o for o in delta["objects"]["upsert"] if o["kind"] == "Service"]
+    assert [(e["pod"], e["ready"], e["serving"], e["terminating"]) for e in changed["endpoints"]] == [
+        ("users-a", False, True, True), ("users-b", True, True, False)]
+    assert [p["pod"] for p in changed["excluded"]] == ["users-a", "users-c"]
+
+
+def test_a_claim_has_its_capacity_class_volume_and_the_pods_that_mount_it() -> None:
+    store = users_cluster()
+    claim: Any = store.object_view("PersistentVolumeClaim", "default", "data-users")
+    assert (claim["phase"], claim["capacity"], claim["requested"], claim["storageClass"], claim["volume"]) == (
+        "Bound", "1Gi", "1Gi", "standard", "pvc-1234")
+    assert claim["pods"] == ["users-a"] and claim["accessModes"] == ["ReadWriteOnce"]
+    volume: Any = store.object_view("PersistentVolume", "", "pvc-1234")
+    assert (volume["phase"], volume["claim"], volume["source"], volume["reclaimPolicy"]) == (
+        "Bound", "default/data-users", "csi: ebs.csi.aws.com", "Delete")
+    pod: Any = store.pod("default", "users-a")
+    assert {"name": "data", "kind": "persistentVolumeClaim", "claim": "data-users"} in pod["volumes"]
+
+
+def test_a_pending_claim_has_no_capacity_or_volume_yet() -> None:
+    store = ClusterStore("test", SOURCE)
+    store.apply(event("PersistentVolumeClaim", api.claim("wait", phase="Pending")), 1.0)
+    claim: Any = store.object_view("PersistentVolumeClaim", "default", "wait")
+    assert (claim["phase"], claim["capacity"], claim["volume"], claim["requested"]) == ("Pending", "", "", "1Gi")
+
+
+def test_deltas_carry_only_the_objects_that_changed_and_rebuild_the_state() -> None:
+    store = users_cluster()
+    store.take_delta()
+    client: Any = store.snapshot()
+    store.apply(event("Pod", api.pod("users-b", "worker-2"), "DELETED"), 2.0)
+    delta: Any = store.take_delta()
+    assert [o["kind"] for o in delta["objects"]["upsert"]] == ["Service"], "only the Service saw the pod go"
+    store.apply(event("Service", api.service(), "DELETED"), 3.0)
+    delta2: Any = store.take_delta()
+    assert delta2["objects"] == {"upsert": [], "remove": ["Service/default/users"]}
+    for d in (delta, delta2):
+        client = apply_delta(client, d)
+    assert client["objects"] == store.snapshot()["objects"]
+    assert store.take_delta() is None, "nothing changed: no delta"
+
+
+def test_history_rebuilds_objects_from_a_checkpoint_and_deltas() -> None:
+    store = users_cluster()
+    store.take_delta()
+    checkpoint: Any = store.snapshot(containers=True)
+    deltas = []
+    store.apply(event("Deployment", api.deployment(replicas=3, revision="3"), "MODIFIED"), 2.0)
+    deltas.append(store.take_delta())
+    store.apply(event("PersistentVolume", api.volume(), "DELETED"), 3.0)
+    deltas.append(store.take_delta())
+    assert rebuild(checkpoint, deltas)["objects"] == store.snapshot()["objects"]  # type: ignore[typeddict-item]
+
+
+def test_a_relist_forgets_the_objects_that_vanished_meanwhile() -> None:
+    store = users_cluster()
+    store.load({"Service": [], "EndpointSlice": [], "PersistentVolume": [], "Deployment": [], "ReplicaSet": []}, 5.0)
+    assert [o["kind"] for o in store.object_views()] == ["PersistentVolumeClaim"]
+
+
+def test_an_export_keeps_the_objects_and_reads_them_back() -> None:
+    state = users_cluster().snapshot(containers=True)
+    doc = export.parse(export.dumps(export.document(state, exported_at=5.0)))
+    objects: list[ObjectView] = doc["state"]["objects"]  # type: ignore[typeddict-item]
+    assert objects == state["objects"]  # type: ignore[typeddict-item]
+    assert {o["kind"] for o in objects} == {"Deployment", "Service", "PersistentVolumeClaim", "PersistentVolume"}
+
+
+def test_an_export_with_a_hostile_object_is_refused_with_the_reason() -> None:
+    state: Any = users_cluster().snapshot(containers=True)
+    doc: Any = orjson.loads(export.dumps(export.document(state, exported_at=5.0)))
+    doc["state"]["objects"][0]["images"] = [{"<script>": 1}]
+    try:
+        export.validate(doc)
+    except export.SnapshotError as error:
+        assert "images must be a list of strings" in str(error)
+    else:
+        raise AssertionError("accepted")
+    doc["state"]["objects"] = [{"kind": "Secret", "name": "x", "namespace": "y", "data": {"k": "dg=="}}]
+    try:
+        export.validate(doc)
+    except export.SnapshotError as error:
+        assert "not a known kind" in str(error)
+    else:
+        raise AssertionError("accepted a Secret")
+
+
+def test_an_older_snapshot_without_objects_still_loads() -> None:
+    state: Any = users_cluster().snapshot(containers=True)
+    del state["objects"]
+    doc = export.parse(export.dumps(export.document(state, exported_at=5.0)))
+    assert "objects" not in doc["state"]
