@@ -29,6 +29,7 @@ from clusterviz.wire import (
     ExcludedPod,
     ObjectView,
     PersistentVolumeView,
+    PodSummary,
     PodView,
     ReplicaSetView,
     ServiceView,
@@ -36,7 +37,7 @@ from clusterviz.wire import (
     object_key,
 )
 
-__all__ = ["GROUP_KINDS", "Groups", "ObjectKey", "wire_key"]
+__all__ = ["GROUP_KINDS", "Groups", "ObjectKey", "pods_of", "services_of", "wire_key"]
 
 MAX_ENDPOINTS: Final = 2000
 """Endpoints (and excluded pods) a Service's view lists; endpointsTotal counts them all. A Service over 10,000
@@ -98,6 +99,9 @@ class Groups:
 
     def get(self, kind: str, namespace: str, name: str) -> ObjectView | None:
         return self._sent.get((kind, namespace, name))
+
+    def pods_in(self, namespace: str) -> list[PodView]:
+        return [self._pods[(namespace, name)] for name in self._pods_in.get(namespace, ())]
 
     # -- events ----------------------------------------------------------------------------------------------
 
@@ -337,3 +341,33 @@ class Groups:
         if view is None:
             return None
         return {**view, "pods": sorted(self._claim_pods.get(key, set()))[:MAX_CLAIM_PODS]}
+
+
+# -- which pods an object groups (the panels, live and replayed, and the map's lighting agree on this) ----------
+
+
+def pods_of(view: ObjectView, pods: Iterable[PodSummary]) -> list[PodSummary]:
+    """The pods an object groups, by namespace and name: a workload's (by owner), a Service's endpoints and the
+    matching pods without traffic, a claim's mounting pods. A PersistentVolume groups none itself."""
+    kind, namespace = view["kind"], view["namespace"]
+    if view["kind"] == "Service":
+        names = {e["pod"] for e in view["endpoints"]} | {p["pod"] for p in view["excluded"]}
+    elif view["kind"] == "PersistentVolumeClaim":
+        names = set(view["pods"])
+    elif view["kind"] == "PersistentVolume":
+        return []
+    else:
+        return sorted(
+            (p for p in pods if p["namespace"] == namespace and p["owner"] == {"kind": kind, "name": view["name"]}),
+            key=lambda p: p["name"],
+        )
+    return sorted((p for p in pods if p["namespace"] == namespace and p["name"] in names), key=lambda p: p["name"])
+
+
+def services_of(pod: PodSummary, objects: Iterable[ObjectView]) -> list[ServiceView]:
+    """The Services whose selector matches the pod (whether or not it is ready)."""
+    return [
+        o
+        for o in objects
+        if o["kind"] == "Service" and o["namespace"] == pod["namespace"] and _selects(o["selector"], pod["labels"])
+    ]

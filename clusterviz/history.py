@@ -389,6 +389,7 @@ class Tracker:
     images: dict[tuple[Owner, int], tuple[str, ...]] = field(default_factory=dict)  # what a revision runs
     rolling: dict[Owner, Rollout] = field(default_factory=dict)  # rollouts in progress, as last told
     newest: dict[Owner, int] = field(default_factory=dict)  # each Deployment's newest revision, as last seen
+    endpoints: dict[str, frozenset[str]] = field(default_factory=dict)  # a Service's ready endpoints, by key
 
     @classmethod
     def of(cls, state: ClusterState) -> Tracker:
@@ -396,6 +397,8 @@ class Tracker:
         for pod in state["pods"]:
             tracker._set_pod(pod["uid"], _slim_pod(pod))
         tracker.nodes = {n["name"]: _slim_node(n) for n in state["nodes"]}
+        services = [o for o in state.get("objects", []) if o["kind"] == "Service"]
+        tracker.endpoints = {object_key(o): _ready_endpoints(o) for o in services}
         for owner in list(tracker.revisions):
             rollout = tracker.rollout_of(owner)
             if rollout is not None:
@@ -453,6 +456,7 @@ class Tracker:
             out.append(item)
 
         self._nodes_events(delta, event)
+        self._endpoint_events(delta, event)
         before: dict[Owner, int] = {}
 
         def remember(pod: _Pod | None) -> None:
@@ -536,6 +540,24 @@ class Tracker:
         self.rolling[owner] = now
         return True
 
+    def _endpoint_events(self, delta: Delta, event: Any) -> None:
+        """A Service whose ready endpoints changed: which pods now receive its traffic, which stopped."""
+        objects = delta.get("objects") or {"upsert": [], "remove": []}
+        for key in objects["remove"]:
+            self.endpoints.pop(key, None)
+        for service in (o for o in objects["upsert"] if o["kind"] == "Service"):
+            key, now = object_key(service), _ready_endpoints(service)
+            old = self.endpoints.get(key)
+            self.endpoints[key] = now
+            if old is None or old == now:
+                continue
+            subject = f"{service['namespace']}/{service['name']}"
+            added, removed = _names(now - old), _names(old - now)
+            args: Args = {"service": subject, "before": len(old), "after": len(now), "added": added, "removed": removed}
+            change = "; ".join(filter(None, (added and f"+{added}", removed and f"-{removed}")))
+            text = f"Service {subject}: {len(old)} → {len(now)} ready endpoints ({change})"
+            event("endpoints", subject, text, args, [_obj("Service", service["namespace"], service["name"])])
+
     def _nodes_events(self, delta: Delta, event: Any) -> None:
         for name in delta["nodes"]["remove"]:
             if self.nodes.pop(name, None) is not None:
@@ -575,6 +597,17 @@ class Tracker:
             "restarts": sum(p.restarts for p in self.pods.values()),
             "perNode": per_node,
         }
+
+
+def _ready_endpoints(service: Any) -> frozenset[str]:
+    return frozenset(e["pod"] or e["address"] for e in service["endpoints"] if e["ready"])
+
+
+def _names(names: frozenset[str], shown: int = 5) -> str:
+    """A few names of a set, "a, b and 3 more" beyond ``shown``."""
+    first = sorted(names)[:shown]
+    more = len(names) - len(first)
+    return ", ".join(first) + (f" and {more} more" if more else "")
 
 
 def collapse(events: list[TimelineEvent]) -> list[TimelineEvent]:

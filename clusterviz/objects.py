@@ -302,3 +302,41 @@ def map_volume(raw: RawObject) -> PersistentVolumeView:
         "accessModes": _modes(spec.get("accessModes")),
         "createdAt": _created(meta),
     }
+
+
+OBJECT_EXPLANATIONS: Final[dict[str, str]] = {
+    "Deployment": (
+        "Keeps a number of identical pods running from one template. A change of the template is a rollout: "
+        "a new ReplicaSet (the next revision) is scaled up while the old one is scaled down, within maxSurge "
+        "and maxUnavailable."
+    ),
+    "ReplicaSet": (
+        "Keeps exactly the desired number of pods of one template revision running, replacing any that fail "
+        "or vanish. A Deployment makes one per revision and scales them; one rarely makes them by hand."
+    ),
+    "StatefulSet": (
+        "Runs pods that each keep their name (web-0, web-1, …) and their own volume claim across restarts "
+        "and moves, started and updated in order."
+    ),
+    "DaemonSet": (
+        "Runs one copy of a pod on every node (or every node that matches), such as kube-proxy or a CNI agent."
+    ),
+    "Job": "Runs pods until a number of them have succeeded, retrying failures up to a limit; then it is complete.",
+    "Service": (
+        "A stable name and virtual IP for a changing set of pods chosen by a label selector: kube-proxy on every "
+        "node sends its traffic to one of the pods that are ready."
+    ),
+    "EndpointSlice": (
+        "The list of a Service's pods with their addresses and whether each is ready, serving or terminating, "
+        "kept by the control plane's EndpointSlice controller as pods come, go and change readiness."
+    ),
+    "PersistentVolumeClaim": (
+        "A pod's request for storage (a size, an access mode, a storage class). It binds to a PersistentVolume, "
+        "whose data outlives the pods that mount it and can follow a pod to another node."
+    ),
+    "PersistentVolume": (
+        "A piece of storage in the cluster (a cloud disk, an NFS share, a local disk), provisioned by an "
+        "administrator or by a storage class, bound to one claim at a time."
+    ),
+}
+"""What each kind of object is for, in a sentence or two (the panels; Korean in dashboard.access.i18n)."""

@@ -275,6 +275,9 @@ class ClusterStore:
         self._refresh_derived()
         return self.groups.get(kind, namespace, name)
 
+    def pods_in(self, namespace: str) -> list[PodView]:
+        return self.groups.pods_in(namespace)
+
     def object_views(self) -> list[ObjectView]:
         self._refresh_derived()
         return self.groups.views()

@@ -349,13 +349,14 @@ ChangeKind = Literal[
     "rolled-out",
     "unschedulable",
     "image-changed",
+    "endpoints",
 ]
 
 
 class ObjectRef(TypedDict):
     """An object a change is about, for a link that selects it on the map."""
 
-    kind: Literal["Pod", "Node", "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"]
+    kind: Literal["Pod", "Node", "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Service"]
     namespace: str  # "" for a node
     name: str
 

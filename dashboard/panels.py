@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from clusterviz.duration import human_duration
 from clusterviz.history import format_moment
+from clusterviz.objects import OBJECT_EXPLANATIONS
 from clusterviz.processes import EXPLANATIONS
 from dashboard.access.scope import EVERYTHING, Scope
 
@@ -59,6 +60,24 @@ def node_url(source: Source, name: str) -> str:
 
 def process_url(source: Source, name: str, node: str | None) -> str:
     return source.url(f"processes/{quote(name, safe='')}/panel", **({"node": node} if node else {}))
+
+
+def _q(text: str) -> str:
+    return quote(text, safe="")
+
+
+def object_url(source: Source, kind: str, namespace: str, name: str) -> str:
+    """The panel of a workload (``workloads/<kind>/…``), a Service (``services/…``) or a claim (``claims/…``)."""
+    if kind == "Service":
+        return source.url(f"services/{_q(namespace)}/{_q(name)}/panel")
+    if kind == "PersistentVolumeClaim":
+        return source.url(f"claims/{_q(namespace)}/{_q(name)}/panel")
+    return source.url(f"workloads/{_q(kind)}/{_q(namespace)}/{_q(name)}/panel")
+
+
+def select_key(kind: str, namespace: str, name: str) -> str:
+    """What the map lights up for an object's panel (the ``select`` of its URL): ``Kind/namespace/name``."""
+    return f"{kind}/{namespace}/{name}"
 
 
 # -- what a person reads: ages, restarts, conditions --------------------------------------------------------------
@@ -168,8 +187,17 @@ def pod_context(source: Source, data: Data, scope: Scope) -> Data:
     pod, now = data["pod"], data["at"]
     containers = [_container(c, now) for c in pod.get("containers") or []]
     node = pod.get("node")
+    namespace, owner = pod["namespace"], pod.get("owner")
+    claims = [v["claim"] for v in pod.get("volumes") or [] if v.get("claim")]
     return {
         "pod": {**pod, "containers": containers},
+        "owner_url": object_url(source, owner["kind"], namespace, owner["name"])
+        if owner and owner["kind"] in WORKLOAD_KINDS
+        else "",
+        "claims": [{"name": c, "panel_url": object_url(source, "PersistentVolumeClaim", namespace, c)} for c in claims],
+        "services": [
+            {"name": s, "panel_url": object_url(source, "Service", namespace, s)} for s in data.get("services") or []
+        ],
         "stopped_reporting": _stopped_reporting(data["node"], now) if data.get("node") else "",
         "conditions": data.get("conditions") or [],
         "restarts_text": restarts_text(pod["restarts"], last_restart_at(containers), now),
@@ -192,11 +220,93 @@ def process_context(source: Source, data: Data, scope: Scope) -> Data:
     }
 
 
+# -- the objects that group pods ---------------------------------------------------------------------------------
+
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"})
+
+
+def _pod_rows(source: Source, pods: Sequence[Mapping[str, Any]]) -> list[Data]:
+    return [{**p, "panel_url": pod_url(source, p["namespace"], p["name"])} for p in pods]
+
+
+def rollout(view: Mapping[str, Any]) -> Data:
+    """A Deployment's rollout as a person reads it: done, or how far (updated, available of desired), with the
+    rules at work (maxSurge, maxUnavailable) and how many pods the older revisions still run."""
+    desired = view["desired"]
+    old = sum(rs["desired"] for rs in view["replicaSets"] if rs["revision"] != view["revision"])
+    done = view["updated"] >= desired and view["available"] >= desired and old == 0
+    percent = 100 if desired == 0 else min(100, round(100 * view["updated"] / desired))
+    return {"done": done, "percent": percent, "old": old, **view["strategy"]}
+
+
+def _by_node(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    nodes: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        nodes.setdefault(row.get("node") or "", []).append(row)
+    return sorted(nodes.items())
+
+
+def workload_context(source: Source, data: Data, scope: Scope) -> Data:
+    view, now = data["object"], data["at"]
+    pods = _pod_rows(source, scope.pods(data["pods"]))
+    return {
+        "object": view,
+        "conditions": view["conditions"],
+        "rollout": rollout(view) if view["kind"] == "Deployment" else None,
+        "pods": pods,
+        "nodes": _by_node(pods),
+        "events": _events(data.get("events") or [], now),
+        "created_ago": ago(view["createdAt"] or None, now),
+        "select": select_key(view["kind"], view["namespace"], view["name"]),
+        "follow": "object:" + select_key(view["kind"], view["namespace"], view["name"]),
+        "url": object_url(source, view["kind"], view["namespace"], view["name"]),
+    }
+
+
+def service_context(source: Source, data: Data, scope: Scope) -> Data:
+    view = data["object"]
+    pods = {p["name"]: p for p in data["pods"]}
+    endpoints = [
+        {**e, "panel_url": pod_url(source, view["namespace"], e["pod"]) if e["pod"] else "",
+         "status": pods[e["pod"]]["status"] if e["pod"] in pods else ""}
+        for e in view["endpoints"]
+    ]
+    excluded = [{**p, "panel_url": pod_url(source, view["namespace"], p["pod"])} for p in view["excluded"]]
+    return {
+        "object": view,
+        "endpoints": endpoints,
+        "ready_count": sum(1 for e in endpoints if e["ready"]),
+        "excluded": excluded,
+        "more_endpoints": view["endpointsTotal"] - len(endpoints),
+        "events": _events(data.get("events") or [], data["at"]),
+        "select": select_key("Service", view["namespace"], view["name"]),
+        "follow": "object:" + select_key("Service", view["namespace"], view["name"]),
+        "url": object_url(source, "Service", view["namespace"], view["name"]),
+    }
+
+
+def claim_context(source: Source, data: Data, scope: Scope) -> Data:
+    view = data["object"]
+    return {
+        "object": view,
+        "volume": data.get("volume"),
+        "pods": _pod_rows(source, scope.pods(data["pods"])),
+        "events": _events(data.get("events") or [], data["at"]),
+        "select": select_key("PersistentVolumeClaim", view["namespace"], view["name"]),
+        "follow": "object:" + select_key("PersistentVolumeClaim", view["namespace"], view["name"]),
+        "url": object_url(source, "PersistentVolumeClaim", view["namespace"], view["name"]),
+    }
+
+
 CONTEXTS: dict[str, Callable[[Source, Data, Scope], Data]] = {
     "node": node_context,
     "pod": pod_context,
     "process": process_context,
+    "workload": workload_context,
+    "service": service_context,
+    "claim": claim_context,
 }
+PANEL_OF_KIND = {**{k: "workload" for k in WORKLOAD_KINDS}, "Service": "service", "PersistentVolumeClaim": "claim"}
 
 
 def _gone_message(source: Source, kind: str, args: Mapping[str, Any]) -> str:
@@ -204,6 +314,7 @@ def _gone_message(source: Source, kind: str, args: Mapping[str, Any]) -> str:
         "node": _("Node %(name)s"),
         "pod": _("Pod %(namespace)s/%(name)s"),
         "process": _("Process %(name)s"),
+        "object": _("%(kind)s %(namespace)s/%(name)s"),
     }[kind] % dict(args)
     if source.replay:
         return _("%(what)s did not exist at %(moment)s (the moment being replayed).") % {
@@ -228,5 +339,10 @@ async def render_panel(request: HttpRequest, source: Source, kind: str, args: Ma
         message = _gone_message(source, kind, args)
         context = {**common, "message": message, "url": request.get_full_path(), "follow": ""}
         return render(request, "dashboard/panels/gone.html", context, status=404)
+    if kind == "object":
+        kind = PANEL_OF_KIND[data["object"]["kind"]]
+        common["explanation"] = OBJECT_EXPLANATIONS.get(data["object"]["kind"], "")
+        common["endpointslice_explanation"] = OBJECT_EXPLANATIONS["EndpointSlice"]
+        common["replicaset_explanation"] = OBJECT_EXPLANATIONS["ReplicaSet"]
     context = {**common, **CONTEXTS[kind](source, data, scope_of(request)), "as_of": as_of(source, data["at"])}
     return render(request, f"dashboard/panels/{kind}.html", context)

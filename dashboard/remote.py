@@ -21,6 +21,7 @@ from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
+from clusterviz.grouping import pods_of, services_of
 from clusterviz.live import FIRST_LIST_WAIT, STATE_MESSAGE_FIELDS, ClusterRuntime
 from clusterviz.sources import FakeSource
 from clusterviz.store import ClusterStore, PodFormat, pod_format
@@ -87,8 +88,27 @@ def _pod(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
         "pod": pod,
         "node": store.node(pod["node"]) if pod["node"] else None,  # whether its kubelet still vouches for it
         "conditions": store.pod_conditions(namespace, name),
+        "services": [s["name"] for s in services_of(pod, store.object_views())],
         "events": store.warnings_about("Pod", namespace, name),
         "no_metrics": no_metrics(store, "pod"),
+        "at": store.now,
+    }
+
+
+def _object(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
+    """What a workload, Service or claim panel shows: the object, the pods it groups (and a claim's volume)."""
+    kind, namespace, name = str(args["kind"]), str(args.get("namespace") or ""), str(args["name"])
+    view = store.object_view(kind, namespace, name)
+    if view is None:
+        return None
+    claim = view["kind"] == "PersistentVolumeClaim"
+    volume = store.object_view("PersistentVolume", "", view["volume"]) if claim else None  # type: ignore[typeddict-item]
+    pods = store.pods_in(namespace) if kind != "PersistentVolume" else []
+    return {
+        "object": view,
+        "pods": pods_of(view, pods),
+        "volume": volume,
+        "events": store.warnings_about(kind, namespace, name),
         "at": store.now,
     }
 
@@ -103,6 +123,7 @@ QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {
     "node": _node,
     "pod": _pod,
     "process": _process,
+    "object": _object,
 }
 
 

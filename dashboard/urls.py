@@ -9,6 +9,13 @@ urlpatterns = [
     path("clusters/<str:cluster>/nodes/<str:name>/panel", views.node_panel, name="node-panel"),
     path("clusters/<str:cluster>/pods/<str:namespace>/<str:name>/panel", views.pod_panel, name="pod-panel"),
     path("clusters/<str:cluster>/processes/<str:name>/panel", views.process_panel, name="process-panel"),
+    path(
+        "clusters/<str:cluster>/workloads/<str:kind>/<str:namespace>/<str:name>/panel",
+        views.workload_panel,
+        name="workload-panel",
+    ),
+    path("clusters/<str:cluster>/services/<str:namespace>/<str:name>/panel", views.service_panel, name="service-panel"),
+    path("clusters/<str:cluster>/claims/<str:namespace>/<str:name>/panel", views.claim_panel, name="claim-panel"),
     path("clusters/<str:cluster>/fake/<str:action>", views.fake_control, name="fake-control"),
     path("api/v1/clusters", views.api_clusters, name="api-clusters"),
     path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),

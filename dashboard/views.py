@@ -114,6 +114,27 @@ async def process_panel(request: HttpRequest, cluster: str, name: str) -> HttpRe
     return await panels.render_panel(request, _live(cluster), "process", args)
 
 
+@require_GET
+@_needs_watcher
+async def workload_panel(request: HttpRequest, cluster: str, kind: str, namespace: str, name: str) -> HttpResponse:
+    args = {"kind": kind, "namespace": namespace, "name": name}
+    return await panels.render_panel(request, _live(cluster), "object", args)
+
+
+@require_GET
+@_needs_watcher
+async def service_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    args = {"kind": "Service", "namespace": namespace, "name": name}
+    return await panels.render_panel(request, _live(cluster), "object", args)
+
+
+@require_GET
+@_needs_watcher
+async def claim_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    args = {"kind": "PersistentVolumeClaim", "namespace": namespace, "name": name}
+    return await panels.render_panel(request, _live(cluster), "object", args)
+
+
 @require_POST
 @_needs_watcher
 async def fake_control(request: HttpRequest, cluster: str, action: str) -> HttpResponse:

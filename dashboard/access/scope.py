@@ -58,6 +58,18 @@ class Scope:
     def pods(self, pods: Iterable[Json]) -> list[Json]:
         return [p for p in pods if self.sees_namespace(p.get("namespace", ""))]
 
+    def objects(self, objects: Iterable[Json]) -> list[Json]:
+        """Workloads, Services and claims of this scope's namespaces; a PersistentVolume when its claim is."""
+        return [o for o in objects if self.sees_namespace(_object_namespace(o))]
+
+    def _object_changes(self, changes: Json) -> Json:
+        removed = [k for k in changes.get("remove", []) if self._sees_key(str(k))]
+        return {"upsert": self.objects(changes.get("upsert", [])), "remove": removed}
+
+    def _sees_key(self, key: str) -> bool:
+        kind, _, rest = key.partition("/")
+        return kind == "PersistentVolume" or self.sees_namespace(rest.partition("/")[0])  # a gone PV names nothing
+
     def filter_state(self, state: Json) -> Json:
         """A ClusterState (or a websocket "state" message) with only the pods this scope may see.
 
@@ -77,6 +89,7 @@ class Scope:
             "nodes": [self._node(n, requested) for n in state.get("nodes", [])],
             "controlPlane": [self._process(p) for p in state.get("controlPlane", [])],
             **({"feed": self.feed(state["feed"])} if "feed" in state else {}),
+            **({"objects": self.objects(state["objects"])} if "objects" in state else {}),
         }
 
     def filter_delta(self, delta: Json, seen: Seen) -> Json:
@@ -100,6 +113,8 @@ class Scope:
             out["controlPlane"] = [self._process(p) for p in delta["controlPlane"]]
         if "feed" in delta:
             out["feed"] = self.feed(delta["feed"])
+        if "objects" in delta:
+            out["objects"] = self._object_changes(delta["objects"])
         return out
 
     def feed(self, events: list[Json]) -> list[Json]:
@@ -177,6 +192,13 @@ def filter_state_frame(scope: Scope, text: str) -> tuple[str, Seen]:
     dashboard.access.websocket (this module imports nothing of Django, so a fresh process can run it)."""
     seen: Seen = {}
     return scope.filter_message(text, seen), seen
+
+
+def _object_namespace(obj: Json) -> str:
+    """An object's namespace; a PersistentVolume's is its claim's ("namespace/name"), none when unbound."""
+    if obj.get("kind") == "PersistentVolume":
+        return str(obj.get("claim") or "").partition("/")[0] if obj.get("claim") else "\0"
+    return str(obj.get("namespace", ""))
 
 
 def _zero() -> Json:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from clusterviz import export
-from clusterviz.wire import ClusterState
+from clusterviz.grouping import pods_of, services_of
+from clusterviz.wire import ClusterState, object_key
 from dashboard.history.store import HistoryError, HistoryStore
 
 
@@ -87,9 +88,24 @@ def answer(state: Mapping[str, Any], kind: str, args: Mapping[str, Any]) -> dict
         key = (args["namespace"], args["name"])
         pod = next((p for p in state["pods"] if (p["namespace"], p["name"]) == key), None)
         node = next((n for n in state["nodes"] if pod is not None and n["name"] == pod["node"]), None)
-        return None if pod is None else {"pod": pod, "node": node, "events": [], "at": at}
+        if pod is None:
+            return None
+        services = [s["name"] for s in services_of(pod, state.get("objects", []))]
+        return {"pod": pod, "node": node, "services": services, "events": [], "at": at}
+    if kind == "object":
+        return _object(state, args, at)
     process = _process(state, str(args["name"]), args.get("node"))
     return None if process is None else {"process": process, "at": at}
+
+
+def _object(state: Mapping[str, Any], args: Mapping[str, Any], at: float) -> dict[str, Any] | None:
+    """An object of the moment (a snapshot from before objects were kept has none: the panel says so)."""
+    objects = {object_key(o): o for o in state.get("objects", [])}
+    view = objects.get(f"{args['kind']}/{args.get('namespace') or ''}/{args['name']}")
+    if view is None:
+        return None
+    volume = objects.get(f"PersistentVolume//{view['volume']}") if view["kind"] == "PersistentVolumeClaim" else None
+    return {"object": view, "pods": pods_of(view, state["pods"]), "volume": volume, "events": [], "at": at}
 
 
 def _process(state: Mapping[str, Any], name: str, node: str | None) -> dict[str, Any] | None:

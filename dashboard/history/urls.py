@@ -23,4 +23,19 @@ urlpatterns = [
         views.replay_pod_panel,
         name="replay-pod-panel",
     ),
+    path(
+        "replays/<str:cluster>/workloads/<str:kind>/<str:namespace>/<str:name>/panel",
+        views.replay_workload_panel,
+        name="replay-workload-panel",
+    ),
+    path(
+        "replays/<str:cluster>/services/<str:namespace>/<str:name>/panel",
+        views.replay_service_panel,
+        name="replay-service-panel",
+    ),
+    path(
+        "replays/<str:cluster>/claims/<str:namespace>/<str:name>/panel",
+        views.replay_claim_panel,
+        name="replay-claim-panel",
+    ),
 ]

@@ -522,3 +522,21 @@ async def replay_pod_panel(request: HttpRequest, cluster: str, namespace: str, n
 @require_GET
 async def replay_process_panel(request: HttpRequest, cluster: str, name: str) -> HttpResponse:
     return await _replay_panel(request, cluster, "process", {"name": name, "node": request.GET.get("node") or None})
+
+
+@require_GET
+async def replay_workload_panel(
+    request: HttpRequest, cluster: str, kind: str, namespace: str, name: str
+) -> HttpResponse:
+    return await _replay_panel(request, cluster, "object", {"kind": kind, "namespace": namespace, "name": name})
+
+
+@require_GET
+async def replay_service_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    return await _replay_panel(request, cluster, "object", {"kind": "Service", "namespace": namespace, "name": name})
+
+
+@require_GET
+async def replay_claim_panel(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    args = {"kind": "PersistentVolumeClaim", "namespace": namespace, "name": name}
+    return await _replay_panel(request, cluster, "object", args)

@@ -22,6 +22,9 @@ const FORMATS = {
   'node-ready': (a) => fmt(_('Node %(node)s is Ready again'), a),
   'node-added': (a) => fmt(_('Node %(node)s joined the cluster'), a),
   'node-removed': (a) => fmt(_('Node %(node)s left the cluster'), a),
+  endpoints: (a) => fmt(_('Service %(service)s: %(before)s → %(after)s ready endpoints'), a)
+    + (a.added ? ' ' + fmt(_('(now receiving traffic: %(added)s)'), a) : '')
+    + (a.removed ? ' ' + fmt(_('(no longer receiving traffic: %(removed)s)'), a) : ''),
 };
 
 export function describe(entry) {

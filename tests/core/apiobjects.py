@@ -127,7 +127,8 @@ def replicaset(hash_: str, revision: str, image: str, replicas: int, ready: int)
 def pod(
     name: str, node: str | None, ready: bool = True, claim: str | None = None, app: str = "users"
 ) -> dict[str, Any]:
-    """A pod of the Deployment's ReplicaSet ``users-deployment-6b7c9d`` (Running; Ready as given)."""
+    """A pod of the Deployment's ReplicaSet ``users-deployment-6b7c9d`` (Running; Ready as given), or of another
+    app, unowned."""
     status = "True" if ready else "False"
     volumes: list[dict[str, Any]] = [{"name": "kube-api-access-abcde", "projected": {"sources": []}}]
     if claim:
@@ -141,7 +142,9 @@ def pod(
             ownerReferences=[
                 {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "users-deployment-6b7c9d", "uid": "u",
                  "controller": True, "blockOwnerDeletion": True}
-            ],
+            ]
+            if app == "users"
+            else [],  # another app's pod: a bare pod
         ),
         "spec": {"nodeName": node, "containers": _template("my-repo/users-application:2")["spec"]["containers"],
                  "volumes": volumes},

@@ -10,7 +10,7 @@ import orjson
 
 from clusterviz import export
 from clusterviz.events import KINDS, WatchEvent
-from clusterviz.history import rebuild
+from clusterviz.history import events_between, rebuild
 from clusterviz.kube.slim import slim
 from clusterviz.store import ClusterStore
 from clusterviz.wire import ObjectView, ServiceView
@@ -236,3 +236,23 @@ def test_an_older_snapshot_without_objects_still_loads() -> None:
     del state["objects"]
     doc = export.parse(export.dumps(export.document(state, exported_at=5.0)))
     assert "objects" not in doc["state"]
+
+
+def test_the_timeline_tells_which_pods_a_service_gained_and_lost_as_endpoints() -> None:
+    store = users_cluster()
+    store.take_delta()
+    before = store.snapshot()
+    store.apply(event("EndpointSlice", api.endpoint_slice("users", [
+        api.endpoint("users-a", "worker-1", "10.244.1.5", ready=False, terminating=True),
+        api.endpoint("users-b", "worker-2", "10.244.2.7"),
+    ]), "MODIFIED"), 2.0)
+    delta: Any = store.take_delta()
+    (told,) = [e for e in events_between(before, [delta]) if e["kind"] == "endpoints"]
+    assert told["text"] == "Service default/users: 1 → 1 ready endpoints (+users-b; -users-a)"
+    assert told["refs"] == [{"kind": "Service", "namespace": "default", "name": "users"}]
+    assert (told["args"]["added"], told["args"]["removed"]) == ("users-b", "users-a")
+    after = store.snapshot()
+    store.apply(event("Pod", api.pod("users-c", "worker-3", ready=False), "MODIFIED"), 3.0)  # scheduled, not ready
+    quiet: Any = store.take_delta()
+    assert [o["kind"] for o in quiet["objects"]["upsert"]] == ["Service"], "its excluded pod moved"
+    assert not [e for e in events_between(after, [quiet]) if e["kind"] == "endpoints"], "its traffic did not"
