@@ -67,7 +67,7 @@ async def test_the_first_message_is_the_state_endpoints_json_with_its_type_first
         raw = await communicator.receive_from(timeout=10)
         assert isinstance(raw, str) and raw.startswith('{"type":"state","cluster":"demo",')
         first = orjson.loads(raw)
-        head = ["type", "cluster", "revision", "seq", "at", "source", "controlPlane", "feed", "rollouts"]
+        head = ["type", "cluster", "revision", "seq", "at", "source", "controlPlane", "feed", "rollouts", "objects"]
         assert list(first) == [*head, "nodes", "pods"]
         state = orjson.loads(await running_hub.runtime("demo").astate_json())
         assert list(state) == list(first)[1:]
