@@ -371,3 +371,22 @@ def services_of(pod: PodSummary, objects: Iterable[ObjectView]) -> list[ServiceV
         for o in objects
         if o["kind"] == "Service" and o["namespace"] == pod["namespace"] and _selects(o["selector"], pod["labels"])
     ]
+
+
+def object_summary(view: ObjectView) -> dict[str, object]:
+    """One line of the list beside the map: the object's name and the counts that say whether it is short of
+    what it should be (``short``, decided here: fewer ready than desired, a ready endpoint missing, a claim
+    not bound)."""
+    line: dict[str, object] = {"kind": view["kind"], "namespace": view["namespace"], "name": view["name"]}
+    if view["kind"] == "Service":
+        ready = sum(1 for e in view["endpoints"] if e["ready"])
+        total = view["endpointsTotal"]
+        missing = bool(view["excluded"]) or (view["selector"] is not None and total == 0)
+        return {**line, "type": view["type"], "ready": ready, "total": total, "short": missing}
+    if view["kind"] == "PersistentVolumeClaim":
+        return {**line, "phase": view["phase"], "capacity": view["capacity"], "short": view["phase"] != "Bound"}
+    if view["kind"] == "PersistentVolume":
+        return {**line, "phase": view["phase"], "short": view["phase"] == "Failed"}
+    desired = view["desired"]
+    ready = view["succeeded"] if view["kind"] == "Job" else view["ready"]
+    return {**line, "desired": desired, "ready": ready, "revision": view["revision"], "short": ready < desired}

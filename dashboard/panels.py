@@ -309,6 +309,36 @@ CONTEXTS: dict[str, Callable[[Source, Data, Scope], Data]] = {
 PANEL_OF_KIND = {**{k: "workload" for k in WORKLOAD_KINDS}, "Service": "service", "PersistentVolumeClaim": "claim"}
 
 
+# -- the list beside the map --------------------------------------------------------------------------------------
+
+LIST_LIMIT = 100
+"""Lines per section of the list; the ones short of what they should be come first."""
+
+
+def _line(source: Source, line: Mapping[str, Any], rollouts: Mapping[str, int]) -> Data:
+    kind, namespace, name = line["kind"], line["namespace"], line["name"]
+    rolling = kind == "Deployment" and f"{namespace}/{name}" in rollouts
+    return {**line, "key": select_key(kind, namespace, name), "rolling": rolling,
+            "panel_url": object_url(source, kind, namespace, name)}
+
+
+def object_list_context(source: Source, data: Data, scope: Scope) -> Data:
+    """The workloads, Services and claims of the viewer's namespaces, troubles first, each a link to its panel."""
+    lines = sorted(scope.objects(data["objects"]), key=lambda o: (not o["short"], o["namespace"], o["name"]))
+    sections: dict[str, list[Data]] = {"workloads": [], "services": [], "claims": []}
+    for line in lines:
+        section = {"Service": "services", "PersistentVolumeClaim": "claims"}.get(line["kind"], "workloads")
+        sections[section].append(_line(source, line, data.get("rollouts") or {}))
+    more = sum(max(0, len(rows) - LIST_LIMIT) for rows in sections.values())
+    return {**{k: rows[:LIST_LIMIT] for k, rows in sections.items()}, "more": more, "at": data["at"]}
+
+
+async def render_object_list(request: HttpRequest, source: Source) -> HttpResponse:
+    data = await source.fetch("objects", {})
+    context = object_list_context(source, data or {"objects": [], "at": 0.0}, scope_of(request))
+    return render(request, "dashboard/objects.html", context)
+
+
 def _gone_message(source: Source, kind: str, args: Mapping[str, Any]) -> str:
     what = {
         "node": _("Node %(name)s"),

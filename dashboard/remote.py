@@ -21,7 +21,7 @@ from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
-from clusterviz.grouping import pods_of, services_of
+from clusterviz.grouping import object_summary, pods_of, services_of
 from clusterviz.live import FIRST_LIST_WAIT, STATE_MESSAGE_FIELDS, ClusterRuntime
 from clusterviz.sources import FakeSource
 from clusterviz.store import ClusterStore, PodFormat, pod_format
@@ -113,6 +113,15 @@ def _object(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _objects(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any]:
+    """The list beside the map: a line per workload, Service and claim (no endpoint lists: they can be long)."""
+    return {
+        "objects": [object_summary(o) for o in store.object_views() if o["kind"] != "PersistentVolume"],
+        "rollouts": dict(store.rollouts),
+        "at": store.now,
+    }
+
+
 def _process(store: ClusterStore, args: dict[str, Any]) -> dict[str, Any] | None:
     process = store.process(str(args["name"]), args.get("node") or None)
     return None if process is None else {"process": process, "at": store.now}
@@ -124,6 +133,7 @@ QUERIES: dict[str, Callable[[ClusterStore, dict[str, Any]], Any]] = {
     "pod": _pod,
     "process": _process,
     "object": _object,
+    "objects": _objects,
 }
 
 

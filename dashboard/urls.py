@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("clusters/<str:cluster>/services/<str:namespace>/<str:name>/panel", views.service_panel, name="service-panel"),
     path("clusters/<str:cluster>/claims/<str:namespace>/<str:name>/panel", views.claim_panel, name="claim-panel"),
+    path("clusters/<str:cluster>/objects", views.object_list, name="object-list"),
     path("clusters/<str:cluster>/fake/<str:action>", views.fake_control, name="fake-control"),
     path("api/v1/clusters", views.api_clusters, name="api-clusters"),
     path("api/v1/clusters/<str:cluster>/state", views.api_state, name="api-state"),

@@ -135,6 +135,13 @@ async def claim_panel(request: HttpRequest, cluster: str, namespace: str, name: 
     return await panels.render_panel(request, _live(cluster), "object", args)
 
 
+@require_GET
+@_needs_watcher
+async def object_list(request: HttpRequest, cluster: str) -> HttpResponse:
+    """The list beside the map (an htmx fragment the map fetches again when a delta changes an object)."""
+    return await panels.render_object_list(request, _live(cluster))
+
+
 @require_POST
 @_needs_watcher
 async def fake_control(request: HttpRequest, cluster: str, action: str) -> HttpResponse:

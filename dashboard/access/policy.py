@@ -42,6 +42,7 @@ NAMESPACE_SAFE_ROUTES = frozenset(
         "workload-panel",
         "service-panel",
         "claim-panel",
+        "object-list",
         "api-clusters",
         "api-state",
         "ws-cluster",

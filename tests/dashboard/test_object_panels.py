@@ -160,3 +160,23 @@ def test_a_viewer_scoped_to_namespaces_gets_only_their_objects_in_states_and_del
                       "DELETED"), 2.0)
     delta: Any = scope.filter_delta(dict(store.take_delta() or {}), {})
     assert delta["objects"] == {"upsert": [], "remove": []}, "not even the name of another namespace's Service"
+
+
+async def test_the_list_beside_the_map_has_workloads_services_and_claims_troubles_first_each_opening_a_panel() -> None:
+    store = users_cluster()
+    store.apply(event("Service", api.service("quiet", selector={"app": "nobody"})), 1.0)
+    store.rollouts = {"default/users-deployment": 2}
+    source = live(store)
+    response = await panels.render_object_list(RequestFactory().get("/objects"), source)
+    html = response.content.decode()
+    assert re.findall(r'data-object="([^"]+)"', html) == [
+        "Deployment/default/users-deployment",  # 2 ready of 2 desired
+        "Service/default/quiet",  # selects nothing: no endpoint at all
+        "Service/default/users",  # a matching pod gets no traffic
+        "PersistentVolumeClaim/default/data-users",
+    ]
+    assert re.search(r'data-object="Service/default/users" class="cv-object cv-object-short"', html)
+    assert re.search(r'data-object="Deployment/default/users-deployment" class="cv-object"', html)
+    assert 'hx-get="/clusters/test/services/default/users/panel"' in html
+    assert 'data-select="Service/default/users"' in html and "rolling out revision 2" in html
+    assert re.search(r'title="ready endpoints of all endpoints">1/2<', html)
