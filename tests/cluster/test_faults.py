@@ -12,7 +12,7 @@ import pytest
 
 from clusterviz.kube import KubeSource, ReflectorSettings, load_cluster
 from clusterviz.store import ClusterStore
-from tests.cluster.support import Driver, LocalCluster, bound_pod, deployment
+from tests.cluster.support import Driver, LocalCluster, Rest, bound_pod, deployment
 from tests.cluster.tcpproxy import TcpProxy
 
 FAST_RETRY = ReflectorSettings(backoff_cap=2.0)
@@ -65,10 +65,18 @@ def test_it_recovers_from_an_apiserver_restart(
     driver.wait_for("status live again", lambda s: s.source["state"] == "live", timeout=45)
     during = driver.states[seen_before:]
     assert any(state in ("stale", "error") and reason for state, reason in during), during
+    # The scale-down is the controller-manager's, whose own watches recover from the restart at their own pace
+    # (slowly on a loaded machine): wait for it in the API first, then the watcher must follow.
+    driver.wait_for("the API server's web pods scaled to 1", lambda s: _api_web_pods(rest) == 1, timeout=120)
     driver.wait_for("scaled to 1", lambda s: sum(p["labels"].get("app") == "web" for p in s.snapshot()["pods"]) == 1)
     driver.wait_equal_to_api(rest)
     pods = _reflector(driver, "Pod")
     assert pods["errors"] >= 1, pods
+
+
+def _api_web_pods(rest: Rest) -> int:
+    """The web pods the API server lists now (kwok removes a deleted pod at once)."""
+    return len(rest.ok("GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")["items"])
 
 
 def test_a_410_gone_relists_and_forgets_what_vanished(
