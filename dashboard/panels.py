@@ -330,7 +330,8 @@ def object_list_context(source: Source, data: Data, scope: Scope) -> Data:
         section = {"Service": "services", "PersistentVolumeClaim": "claims"}.get(line["kind"], "workloads")
         sections[section].append(_line(source, line, data.get("rollouts") or {}))
     more = sum(max(0, len(rows) - LIST_LIMIT) for rows in sections.values())
-    return {**{k: rows[:LIST_LIMIT] for k, rows in sections.items()}, "more": more, "at": data["at"]}
+    as_of = _("as of %(time)s UTC") % {"time": clock(data["at"])} if data["at"] else ""
+    return {**{k: rows[:LIST_LIMIT] for k, rows in sections.items()}, "more": more, "at": data["at"], "as_of": as_of}
 
 
 async def render_object_list(request: HttpRequest, source: Source) -> HttpResponse:

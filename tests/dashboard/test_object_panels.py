@@ -180,3 +180,4 @@ async def test_the_list_beside_the_map_has_workloads_services_and_claims_trouble
     assert 'hx-get="/clusters/test/services/default/users/panel"' in html
     assert 'data-select="Service/default/users"' in html and "rolling out revision 2" in html
     assert re.search(r'title="ready endpoints of all endpoints">1/2<', html)
+    assert "as of 00:00:01 UTC" in html, "the moment the list describes (the store's clock, its last event)"
