@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -187,3 +190,18 @@ def test_what_is_listed_as_fixed_elsewhere_still_occurs(staff: Any, site: Server
     the_map(staff, site.url)
     still = {(f["id"], sel) for f in findings(staff) for rule, sel in ELSEWHERE if rule == f["id"] and elsewhere(f)}
     assert still == set(ELSEWHERE), f"fixed: remove {set(ELSEWHERE) - still} from ELSEWHERE"
+
+
+def test_the_replay_slider_is_announced_as_a_moment_not_a_number(staff: Any, site: Server) -> None:
+    the_map(staff, site.url)
+    first, _ = recorded(staff)
+    slider = staff.locator("#replay-slider")
+    staff.wait_for_function("!document.getElementById('replay-slider').disabled", timeout=20_000)
+    assert "(live)" in (slider.get_attribute("aria-valuetext") or ""), "at its live end it says live"
+    moment = math.ceil(first) + 3
+    slider.fill(str(moment))  # as a user moves it: an input event
+    zone = ZoneInfo(staff.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+    said = slider.get_attribute("aria-valuetext") or ""
+    assert datetime.fromtimestamp(moment, zone).strftime("%H:%M:%S") in said, said
+    assert str(moment) not in said
+    staff.locator("#replay-live").click()
