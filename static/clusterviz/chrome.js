@@ -1,5 +1,5 @@
 /* clusterviz — room for the map: the parts around it (the control-plane strip, the fake cluster's buttons, the
- * replay bar, "What just happened") fold away, each with its toggle in the header.
+ * replay bar, "What just happened", the list of workloads) fold away, each with its toggle in the header.
  *
  * A toggle is a <button data-fold="ID" aria-controls="ID" aria-expanded>; folding sets data-folded on the part
  * (map.css and history.css hide it, or in the replay bar everything but the replay banner: a replayed moment

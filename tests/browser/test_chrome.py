@@ -13,7 +13,7 @@ from tests.browser.conftest import Server
 from tests.browser.test_a11y import recorded
 
 pytestmark = pytest.mark.browser
-PARTS = ("control-plane", "fake-controls", "replay-bar", "change-feed")
+PARTS = ("control-plane", "fake-controls", "replay-bar", "change-feed", "object-list")
 CANVAS_HEIGHT = "document.getElementById('cluster-canvas').getBoundingClientRect().height"
 
 
@@ -65,7 +65,7 @@ def test_folded_chrome_gives_the_map_two_thirds_of_the_screen_and_stays_folded(
 
     page.reload()  # remembered by this browser
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
-    assert [toggle(page, part).get_attribute("aria-expanded") for part in PARTS] == ["false"] * 4
+    assert [toggle(page, part).get_attribute("aria-expanded") for part in PARTS] == ["false"] * len(PARTS)
     page.wait_for_function(f"{CANVAS_HEIGHT} >= 720 * 2 / 3", timeout=5_000)
 
     toggle(page, "control-plane").click()  # and back
