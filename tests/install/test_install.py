@@ -107,7 +107,8 @@ def test_static_files_are_served_with_debug_off(running: Running) -> None:
     assert status == 200
     assets = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page.decode()))
     assert assets, "the login page links its static files"
-    for path in ("/static/clusterviz/map.js", "/static/clusterviz/map.css", *assets):
+    npm = ("/static/uplot/uPlot.iife.min.js", "/static/uplot/uPlot.min.css")  # the history charts, from npm ci
+    for path in ("/static/clusterviz/map.js", "/static/clusterviz/map.css", *npm, *assets):
         status, headers, body = get(f"{running.url}{path}")
         assert status == 200 and body, path
         assert "max-age" in headers.get("Cache-Control", ""), (path, headers)
