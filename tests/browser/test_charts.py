@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import ROOT, Server
 from tests.browser.test_history import recorded_until, wait_recorded
+from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 SEOUL = ZoneInfo("Asia/Seoul")  # not the server's UTC: the charts must speak the browser's time zone
@@ -49,6 +50,7 @@ def seoul_page(browser: Any) -> Iterator[Any]:
 
 def history_with_charts(page: Any, server: Server) -> dict[str, Any]:
     """The history page over at least 20 recorded seconds, once charts.js has drawn; its chart data."""
+    require((ROOT / "node_modules" / "uplot" / "dist").is_dir(), "node_modules/uplot (npm ci)")
     page.goto(f"{server.url}/clusters/demo/")
     page.wait_for_function("!document.getElementById('replay-slider').disabled", timeout=30_000)
     first = float(page.evaluate("fetch('/api/v1/clusters/demo/history/range').then(r => r.json())")["from"])

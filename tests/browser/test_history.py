@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from clusterviz import export
-from tests.browser.conftest import Server
+from tests.browser.conftest import ROOT, Server
 from tests.conftest import require
 
 pytestmark = pytest.mark.browser
@@ -121,6 +121,7 @@ def test_history_page_shows_timeline_charts_and_a_diff(page: Any, recording_serv
 
     page.goto(f"{recording_server.url}/clusters/demo/history/?from={start - 5}&to={end + 1}")
     assert page.locator("#events tr[data-kind='scaled']").count() >= 1
+    require((ROOT / "node_modules" / "uplot" / "dist").is_dir(), "node_modules/uplot (npm ci)")
     page.wait_for_selector("body[data-charts]", timeout=10_000)  # charts.js drew them with uPlot
     assert page.locator("[data-chart='pods'] .cvh-plot canvas").count() == 1
     page.fill("#diff-form input[name='from']", str(start))
