@@ -48,6 +48,8 @@ class FakeSource:
         for action in scripts:
             changes.extend(action(self.cluster))
         changes.extend(self.cluster.advance(elapsed * self.speed))
+        # What a watcher of a real cluster would hear: the kinds it watches (the fake serves more).
+        changes = [c for c in changes if not isinstance(c, WatchEvent) or c.kind in WATCHED_KINDS]
         if changes:
             self._last_event_at = self.cluster.clock.now()
         return changes

@@ -6,7 +6,8 @@
     events = cluster.advance(5.0)
 """
 
-from clusterviz.fake.cluster import FakeCluster
+from clusterviz.fake.cluster import AlreadyExists, FakeCluster, Invalid
 from clusterviz.fake.scenarios import SCENARIOS, Churn, Demo, Quiet, Scenario, make_scenario
 
-__all__ = ["SCENARIOS", "Churn", "Demo", "FakeCluster", "Quiet", "Scenario", "make_scenario"]
+__all__ = ["SCENARIOS", "AlreadyExists", "Churn", "Demo", "FakeCluster", "Invalid", "Quiet", "Scenario",
+           "make_scenario"]

@@ -28,8 +28,9 @@ from clusterviz.fake.objects import (
 Key = tuple[str, str]
 Events = list[WatchEvent]
 Items = list[RawObject]
-SERVED_KINDS: tuple[str, ...] = WATCHED_KINDS
-"""What the fake serves: every kind the core watches."""
+NEW_KINDS = ("Service", "EndpointSlice", "PersistentVolumeClaim", "PersistentVolume")
+SERVED_KINDS: tuple[str, ...] = tuple(dict.fromkeys((*WATCHED_KINDS, *NEW_KINDS)))
+"""What the fake serves: every kind the core watches, and these (listable before the core watches them)."""
 
 
 @contextmanager
@@ -142,3 +143,44 @@ class ApiServer:
 
 def _ignore(pod: PodRec, deleted: bool) -> None:
     return None
+
+
+class AlreadyExists(ValueError):
+    """HTTP 409: an object of that name is there already."""
+
+
+class Invalid(ValueError):
+    """The API server refused an object as invalid (HTTP 422, reason Invalid): nothing was stored.
+
+    ``str()`` is the message the API answers, e.g. ``Deployment.apps "web" is invalid: spec.template.metadata
+    .labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels```."""
+
+    def __init__(self, resource: str, name: str, path: str, value: str, detail: str) -> None:
+        self.resource, self.name, self.path, self.detail = resource, name, path, detail
+        super().__init__(f'{resource} "{name}" is invalid: {path}: Invalid value: {value}: {detail}')
+
+    def status(self) -> RawObject:
+        """The metav1.Status the API server answers with."""
+        kind, _, group = self.resource.partition(".")
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": str(self),
+                "reason": "Invalid", "code": 422,
+                "details": {"name": self.name, "group": group, "kind": kind.lower() + "s",
+                            "causes": [{"reason": "FieldValueInvalid", "message": f"Invalid value: {self.detail}",
+                                        "field": self.path}]}}
+
+
+def go_map(labels: dict[str, str]) -> str:
+    """A label map as Go's %#v prints it in a field error."""
+    inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
+    return f"map[string]string{{{inner}}}"
+
+
+def validate_selector(resource: str, name: str, selector: dict[str, str], labels: dict[str, str]) -> None:
+    """apps/v1 validation: a workload's selector must select its own pod template's labels."""
+    if not selector:
+        empty = ("v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                 "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}")
+        raise Invalid(resource, name, "spec.selector", empty, "empty selector is invalid for deployment")
+    if any(labels.get(k) != v for k, v in selector.items()):
+        raise Invalid(resource, name, "spec.template.metadata.labels", go_map(labels),
+                      "`selector` does not match template `labels`")

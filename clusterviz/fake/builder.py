@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from clusterviz.fake import objects as o
 from clusterviz.fake.apiserver import Key
+from clusterviz.fake.discovery import ServicePort, ServiceRec, cluster_ip
 from clusterviz.fake.kubelet import NODE_LEASE_PERIOD, NODE_STATUS_PERIOD
 from clusterviz.fake.leaderelection import APISERVER_LEASE_PERIOD, LEADER_RENEW_PERIOD
 from clusterviz.fake.nodes import ZONES
@@ -54,6 +55,7 @@ class Builder:
         self._deployment("kube-system", "coredns", o.coredns_template(), 2, self.born + 40, {"k8s-app": "kube-dns"})
         self._deployment("default", "users-deployment", o.users_template(), 2, self.born + 7200, {})
         self._users_db()
+        self._services()
         self._extras()
         self._first_syncs()
 
@@ -155,8 +157,39 @@ class Builder:
         node = c.scheduler.pick_node(pod)
         if node is None:
             c.pods.submit(pod)
-        else:
-            c.kubelet.settle(pod, node, ss.created + 5)
+            return
+        volumes = c.controllers.persistentvolume
+        for claim in volumes.claims_of(pod):
+            claim.created, claim.node = ss.created + 4, node.name
+            volumes.provision(claim, ss.created + 6)
+        c.kubelet.settle(pod, node, ss.created + 5)
+
+    def _services(self) -> None:
+        """The Services of the introduction's app and CoreDNS's: one of each type, and a headless one."""
+        users, http = {"app": "users"}, (ServicePort("http", 80, "http"),)
+        dns = (ServicePort("dns", 53, 53, "UDP"), ServicePort("dns-tcp", 53, 53), ServicePort("metrics", 9153, 9153))
+        for ns, name, kind, selector, ports, extra in (
+            ("kube-system", "kube-dns", "ClusterIP", {"k8s-app": "kube-dns"}, dns, "10.96.0.10"),
+            ("default", "users", "ClusterIP", users, http, ""),
+            ("default", "users-public", "NodePort", users, (ServicePort("http", 80, "http", node_port=30080),), ""),
+            ("default", "users-db", "ClusterIP", {"app": "users-db"}, (ServicePort("postgres", 5432, "postgres"),),
+             "None"),
+            ("default", "mail", "ExternalName", {}, (), "smtp.mail.example.com"),
+        ):
+            svc = self._service(ns, name, kind, selector, ports, extra)
+            self.c.controllers.endpointslice.add_service(svc)
+            for es in svc.slices:  # they have been there since the Service was
+                es.created = es.changed_at = svc.created + 1
+
+    def _service(self, ns: str, name: str, kind: str, selector: dict[str, str], ports: tuple[ServicePort, ...],
+                 extra: str) -> ServiceRec:
+        external = kind == "ExternalName"
+        ip = "" if external else extra or cluster_ip(ns, name)
+        labels = {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"} \
+            if name == "kube-dns" else ({"app": name} if selector else {})
+        return ServiceRec(name=name, namespace=ns, uid=self.api.uid(), created=self.born + 7100, labels=labels,
+                          type=kind, cluster_ip=ip, selector=selector, ports=ports,
+                          external_name=extra if external else "")
 
     def _extras(self) -> None:
         """pods_per_node filler pods per worker, spread round-robin over a few namespaces and deployments."""

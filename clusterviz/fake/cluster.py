@@ -18,9 +18,19 @@ from functools import partial
 from typing import TypeVar
 
 from clusterviz.clock import ManualClock
-from clusterviz.events import WATCHED_KINDS, RawObject
+from clusterviz.events import RawObject
 from clusterviz.fake import objects as o
-from clusterviz.fake.apiserver import ApiServer, Events, Items, Key, gc_paused
+from clusterviz.fake.apiserver import (
+    SERVED_KINDS,
+    AlreadyExists,
+    ApiServer,
+    Events,
+    Invalid,
+    Items,
+    Key,
+    gc_paused,
+    validate_selector,
+)
 from clusterviz.fake.builder import Builder
 from clusterviz.fake.controllers import ControllerManager
 from clusterviz.fake.kubelet import Kubelet
@@ -34,6 +44,7 @@ from clusterviz.fake.scheduler import Scheduler
 from clusterviz.fake.timeline import Action, Timeline
 
 R = TypeVar("R", bound=Record)
+__all__ = ["AlreadyExists", "FakeCluster", "Invalid"]
 
 
 class FakeCluster:
@@ -90,7 +101,8 @@ class FakeCluster:
         return self.api.iter_list(kind)
 
     def list_all(self) -> tuple[dict[str, Items], str]:
-        return {kind: self.list(kind)[0] for kind in WATCHED_KINDS}, self.resource_version
+        """Every kind the fake serves (the core's WATCHED_KINDS first), listed at one resourceVersion."""
+        return {kind: self.list(kind)[0] for kind in SERVED_KINDS}, self.resource_version
 
     def get(self, kind: str, namespace: str, name: str) -> RawObject | None:
         return self.api.get(kind, namespace, name)
@@ -130,6 +142,23 @@ class FakeCluster:
         """Change a Deployment's container image; pullable=False makes the new pods hit ImagePullBackOff."""
         dep = self._lookup(self.api.deployments, namespace, deployment, "Deployment")
         return self.api.collect(partial(self.controllers.deployment.set_image, dep, image, container, pullable))
+
+    def create_deployment(self, namespace: str, name: str, *, replicas: int, selector: dict[str, str],
+                          labels: dict[str, str], image: str) -> Events:
+        """kubectl create: a Deployment of one container, validated as the API server validates it (a selector
+        that does not select the template's labels raises ``Invalid`` and nothing is created)."""
+        validate_selector("Deployment.apps", name, selector, labels)
+        if (namespace, name) in self.api.deployments:
+            raise AlreadyExists(f'deployments.apps "{name}" already exists')
+        tpl = o.app_template(name, image, labels)
+        dep = DeploymentRec(name=name, namespace=namespace, uid=self.api.uid(), created=self.now(), generation=1,
+                            labels=dict(labels), replicas=max(replicas, 0), selector=dict(selector), template=tpl)
+        return self.api.collect(partial(self.controllers.deployment.create, dep))
+
+    def set_pod_ready(self, namespace: str, pod_name: str, ready: bool) -> Events:
+        """ready=False: the pod's readiness probes fail (it keeps running, leaves its Services' endpoints)."""
+        pod = self._lookup(self.api.pods, namespace, pod_name, "Pod")
+        return self.api.collect(partial(self.kubelet.set_probe_failing, pod, not ready))
 
     def set_node_ready(self, node: str, ready: bool, *, reachable: bool = True) -> Events:
         """ready=False: the kubelet reports NotReady (reachable) or stops posting at all (reachable=False:

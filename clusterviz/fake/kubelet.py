@@ -91,6 +91,8 @@ class Kubelet(Component):
         st = pod.states[i]
         if self.live(pod, token) is None or st.state != "running" or st.started_at != started or st.ready:
             return
+        if pod.probe_failing:
+            return
         st.ready = True
         self.refresh_ready(pod)
         self.api.emit("MODIFIED", pod)
@@ -98,7 +100,20 @@ class Kubelet(Component):
     def run_state(self, pod: PodRec, c: o.Container, st: ContainerState, at: float) -> None:
         st.run(at, f"containerd://{self.rng.getrandbits(256):064x}")
         st.image, st.image_ref = o.normalize_image(c.image), o.image_id(c.image)
-        st.ready = c.readiness_delay == 0
+        st.ready = c.readiness_delay == 0 and not pod.probe_failing
+
+    def set_probe_failing(self, pod: PodRec, failing: bool) -> None:
+        """The readiness probes of the pod's containers start (or stop) failing: Ready follows at once."""
+        pod.probe_failing = failing
+        for st in pod.states:
+            st.ready = st.state == "running" and not failing
+        was = pod.ready
+        self.refresh_ready(pod)
+        if pod.ready != was:
+            self.api.emit("MODIFIED", pod)
+        if failing and self.live(pod, pod.token) is not None:
+            message = "Readiness probe failed: HTTP probe failed with statuscode: 503"
+            self.c.recorder.warn(pod, "Unhealthy", message, "kubelet", pod.node or "")
 
     def alloc_ip(self, node: NodeRec) -> str:
         node.next_ip = node.next_ip % 253 + 1

@@ -780,6 +780,7 @@ class PodRec(Record):
     # simulation state, never rendered
     token: int = 0  # bumped to cancel pending lifecycle steps
     crashing: bool = False
+    probe_failing: bool = False  # its readiness probes fail: running but not ready
     pull_failures: int = 0
     c_active: bool = False
     c_ready: bool = False
@@ -1206,6 +1207,12 @@ def users_db_template() -> PodTemplate:
     )
     return PodTemplate(labels=(("app", "users-db"),), containers=(container,), init_containers=(init,),
                        grace=60)
+
+
+def app_template(name: str, image: str, labels: dict[str, str]) -> PodTemplate:
+    """The pod template of a one-container Deployment created through the API (kubectl create)."""
+    container = Container(name, image, cpu=100, memory=128 * MI, ports=(("http", 8080, "TCP"),))
+    return PodTemplate(labels=tuple(labels.items()), containers=(container,))
 
 
 def job_template(seconds: float) -> PodTemplate:

@@ -132,6 +132,7 @@ class Pods(Component):
             self.all.add(pod)
             if node is not None:
                 node.pods[pod.uid] = pod
+        self.c.controllers.endpointslice.pod_changed(pod, deleted)
 
     def _account_controller(self, ctrl: ControllerRec, pod: PodRec, active: bool, ready: bool,
                             deleted: bool) -> None:

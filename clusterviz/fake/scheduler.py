@@ -70,6 +70,8 @@ class Scheduler(Component):
                 return [(f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}", False)]
         if any(node.labels.get(k) != v for k, v in tpl.node_selector):
             return [("node(s) didn't match Pod's node affinity/selector", False)]
+        if pod.extra_volumes and self.c.controllers.persistentvolume.conflict(pod, node):
+            return [("node(s) had volume node affinity conflict", False)]
         return _resource_misfit(pod, node)
 
     def fit_error(self, pod: PodRec) -> str:
@@ -115,6 +117,8 @@ class Scheduler(Component):
         self.unschedulable.pop(pod.uid, None)
         pod.node, pod.scheduled_at, pod.unschedulable = node.name, self.now(), None
         self.api.emit("MODIFIED", pod)
+        if pod.extra_volumes:
+            self.c.controllers.persistentvolume.pod_bound(pod, node)
         self.after(self.rng.uniform(0.2, 0.8), partial(self.c.kubelet.accept, pod, pod.token))
 
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from clusterviz.fake.component import Component
 from clusterviz.fake.controllers.daemonset import DaemonSetController
 from clusterviz.fake.controllers.deployment import DeploymentController
+from clusterviz.fake.controllers.endpointslice import EndpointSliceController
 from clusterviz.fake.controllers.job import JobController
 from clusterviz.fake.controllers.nodelifecycle import NodeLifecycleController
+from clusterviz.fake.controllers.persistentvolume import PersistentVolumeController
 from clusterviz.fake.controllers.replicaset import ReplicaSetController
 from clusterviz.fake.controllers.statefulset import StatefulSetController
 from clusterviz.fake.objects import (
@@ -40,6 +42,8 @@ class ControllerManager(Component):
         self.statefulset = StatefulSetController(c)
         self.job = JobController(c)
         self.node_lifecycle = NodeLifecycleController(c)
+        self.endpointslice = EndpointSliceController(c)
+        self.persistentvolume = PersistentVolumeController(c)
 
     def touch(self, ctrl: Workload) -> None:
         if not ctrl.sync_pending:

@@ -30,6 +30,11 @@ class DeploymentController(Component):
         self.api.emit("MODIFIED", dep)
         self.c.controllers.touch(dep)
 
+    def create(self, dep: DeploymentRec) -> None:
+        self.api.ensure_namespace(dep.namespace, self.now())
+        self.api.emit("ADDED", dep)
+        self.c.controllers.touch(dep)
+
     def sync(self, dep: DeploymentRec) -> None:
         new = self._current_rs(dep)
         olds = [rs for rs in dep.replica_sets if rs is not new and rs.replicas > 0]
@@ -67,6 +72,7 @@ class DeploymentController(Component):
         rs = self.new_replicaset(dep, h, 0 if live else dep.replicas)
         dep.replica_sets.append(rs)
         self.api.emit("ADDED", rs)
+        self.c.controllers.touch(rs)  # the ReplicaSet controller sees the new set (and its replicas, if any)
         return rs
 
     def _scale_rs(self, rs: ReplicaSetRec, replicas: int, dep: DeploymentRec) -> None:

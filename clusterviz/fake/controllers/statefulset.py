@@ -35,6 +35,7 @@ class StatefulSetController(Component):
         labels = {**ss.pod_labels, "apps.kubernetes.io/pod-index": str(i),
                   "statefulset.kubernetes.io/pod-name": name}
         claims = () if ss.claim is None else (Volume(ss.claim[0], "persistentVolumeClaim", f"{ss.claim[0]}-{name}"),)
+        self.c.controllers.persistentvolume.ensure_claims(ss, name)
         return self.c.pods.new(ss, ss.namespace, name, ss.template, labels=labels, generate=f"{ss.name}-",
                                extra_volumes=claims, subdomain=ss.service_name)
 
