@@ -44,6 +44,7 @@ from clusterviz.fake.scheduler import Scheduler
 from clusterviz.fake.timeline import Action, Timeline
 
 R = TypeVar("R", bound=Record)
+HANDS_ON_PAUSE = 120.0  # the demo's own script waits two minutes after the last poke
 __all__ = ["AlreadyExists", "FakeCluster", "Invalid"]
 
 
@@ -66,6 +67,7 @@ class FakeCluster:
         self.clock = clock if clock is not None else ManualClock()
         self.lease_renewals = lease_renewals
         self.rng = random.Random(seed)
+        self.hands_on_until = float("-inf")
         self.timeline = Timeline(self.clock)
         self.api = ApiServer(self.rng)
         self._wire()
@@ -128,6 +130,16 @@ class FakeCluster:
 
     def pending_actions(self) -> int:
         return self.timeline.pending()
+
+    def hands_on(self, seconds: float = HANDS_ON_PAUSE) -> float:
+        """Someone pokes the cluster by hand: the scenario's own changes wait until `seconds` after the last
+        poke. Returns how long they now wait (0 when the scenario changes nothing by itself)."""
+        self.hands_on_until = self.now() + seconds
+        return seconds if getattr(self.scenario, "pauses", False) else 0.0
+
+    def hands_off_in(self) -> float:
+        """Seconds until the scenario may change the cluster again (0: now)."""
+        return max(self.hands_on_until - self.now(), 0.0)
 
     # ------------------------------------------------------------------------------------ scripting
 

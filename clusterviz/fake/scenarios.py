@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class Scenario(Protocol):
 
 class Quiet:
     name = "quiet"
+    pauses = False
 
     def start(self, cluster: FakeCluster) -> None:
         return None
@@ -43,6 +45,7 @@ class Demo:
     """Episodes one after another, 30-75 s apart; the first seven in a fixed order, then drawn at random."""
 
     name = "demo"
+    pauses = True  # waits while someone pokes the cluster by hand (FakeCluster.hands_on)
     FIRST = ("scale", "job", "crash", "unschedulable", "rollout", "node_flap", "bad_rollout")
 
     def __init__(self, *, first_delay: float = 10.0, gap: tuple[float, float] = (30.0, 75.0)) -> None:
@@ -60,6 +63,10 @@ class Demo:
         cluster.schedule(self.first_delay, self._next)
 
     def _next(self) -> None:
+        wait = self.c.hands_off_in()
+        if wait > 0:  # someone is poking: no new episode under their hands
+            self.c.schedule(wait, self._next)
+            return
         episode = self._queue.pop(0) if self._queue else self.rng.choice(self.FIRST)
         if episode not in self.busy:
             self.counter += 1
@@ -73,7 +80,15 @@ class Demo:
         }
 
     def _later(self, low: float, high: float, action: Callable[[], None]) -> None:
-        self.c.schedule(self.rng.uniform(low, high), action)
+        self.c.schedule(self.rng.uniform(low, high), partial(self._when_idle, action))
+
+    def _when_idle(self, action: Callable[[], None]) -> None:
+        """An episode's end (scale back, heal the node, roll back) waits too: it would undo what someone did."""
+        wait = self.c.hands_off_in()
+        if wait > 0:
+            self.c.schedule(wait, partial(self._when_idle, action))
+        else:
+            action()
 
     def _done(self, episode: str) -> Callable[[], None]:
         return lambda: self.busy.discard(episode)
@@ -152,6 +167,7 @@ class Churn:
     """Random pod churn: ~75 % pod deletions, ~20 % container restarts, ~5 % scale changes of ±1."""
 
     name = "churn"
+    pauses = False
     EVENTS_PER_ACTION = 7.0  # measured average of watch events one churn action causes (see tests)
 
     def __init__(self, events_per_second: float = 50.0) -> None:

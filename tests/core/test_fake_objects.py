@@ -55,7 +55,8 @@ def test_the_demo_has_a_service_of_each_type() -> None:
     assert users["apiVersion"] == "v1" and users["spec"]["type"] == "ClusterIP"
     assert users["spec"]["selector"] == {"app": "users"}
     assert users["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}]
-    assert users["spec"]["clusterIP"].startswith("10.96.") and users["spec"]["clusterIPs"] == [users["spec"]["clusterIP"]]
+    ip = users["spec"]["clusterIP"]
+    assert ip.startswith("10.96.") and users["spec"]["clusterIPs"] == [ip]
     assert service(c, "default", "users-db")["spec"]["clusterIP"] == "None"  # headless, for the StatefulSet
     assert service(c, "default", "users-public")["spec"]["ports"][0]["nodePort"] == 30080
     mail = service(c, "default", "mail")["spec"]
@@ -235,3 +236,35 @@ def test_a_source_passes_on_only_the_kinds_the_core_watches() -> None:
     c.scale(*USERS, 4)
     kinds = {getattr(change, "kind", "") for change in source.poll(30.0)}
     assert "Pod" in kinds and kinds <= set(WATCHED_KINDS)
+
+
+# ---------------------------------------------------------------------------------------------- hands on
+
+
+def users_replicas(c: FakeCluster) -> int:
+    return dict(((ns, name), r) for ns, name, r in c.deployments())[USERS]
+
+
+def test_the_demo_starts_nothing_while_someone_pokes_and_carries_on_after() -> None:
+    c = FakeCluster(seed=3, clock=ManualClock())  # the demo's first episode (a scale) comes after 10 s
+    assert c.hands_on(120) == 120
+    events = c.advance(115)
+    assert users_replicas(c) == 2 and not any(e.kind == "Job" for e in events)
+    c.advance(10)
+    assert users_replicas(c) != 2
+
+
+def test_the_demo_does_not_undo_what_someone_did_by_hand() -> None:
+    c = FakeCluster(seed=3, clock=ManualClock())
+    c.advance(15)
+    scaled = users_replicas(c)
+    assert scaled != 2  # the demo scaled up; it scales back within 60-150 s
+    c.hands_on(600)
+    c.advance(590)
+    assert users_replicas(c) == scaled
+    c.advance(200)
+    assert users_replicas(c) == 2
+
+
+def test_a_quiet_cluster_has_no_script_to_pause() -> None:
+    assert quiet().hands_on() == 0
