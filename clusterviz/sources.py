@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Literal
+from concurrent.futures import Future
+from typing import Literal, TypeVar
 
 from clusterviz.clock import Clock, SystemClock
 from clusterviz.events import WATCHED_KINDS, WatchEvent
@@ -14,6 +15,7 @@ from clusterviz.live import Change, Relisted
 from clusterviz.wire import SourceStatus
 
 Script = Callable[[FakeCluster], list[WatchEvent]]
+A = TypeVar("A")
 
 
 class FakeSource:
@@ -39,6 +41,23 @@ class FakeSource:
     def script(self, action: Script) -> None:
         with self._guard:
             self._scripts.append(action)
+
+    def ask(self, action: Callable[[FakeCluster], tuple[list[WatchEvent], A]]) -> Future[A]:
+        """Like script(), for an action that also answers something (what a button did): the answer arrives
+        in the future once the next poll has run the action (its exception, if it raised)."""
+        future: Future[A] = Future()
+
+        def run(cluster: FakeCluster) -> list[WatchEvent]:
+            try:
+                events, answer = action(cluster)
+            except Exception as error:  # the caller hears of it; the runtime's tick goes on
+                future.set_exception(error)
+                return []
+            future.set_result(answer)
+            return events
+
+        self.script(run)
+        return future
 
     def poll(self, elapsed: float) -> list[Change]:
         changes: list[Change] = []

@@ -153,24 +153,21 @@ async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> A
 
         return await asyncio.to_thread(metrics.health, runtime)
     if query == "control":
-        return _control(runtime, str(args.get("action", "")), dict(args.get("form") or {}))
+        return await _control(runtime, str(args.get("action", "")), dict(args.get("form") or {}))
     fn = QUERIES.get(query)
     if fn is None:
         raise QueryRefused(f"no query named {query!r}")
     return await runtime.aread(lambda store: fn(store, args))
 
 
-def _control(runtime: ClusterRuntime, action: str, form: dict[str, str]) -> None:
-    from dashboard.fake_controls import CONTROLS
+async def _control(runtime: ClusterRuntime, action: str, form: dict[str, str]) -> dict[str, Any]:
+    """Press a fake-cluster button: its answer (what it did, or why not) comes back as plain data."""
+    from dashboard.fake_controls import CONTROLS, press
 
     control = next((c for c in CONTROLS if c.action == action), None)
     if control is None or not isinstance(runtime.source, FakeSource):
         raise QueryRefused(f"no control {action!r} for cluster {runtime.name!r}")
-    try:
-        script = control.script(form)  # type: ignore[arg-type]  # reads .get() only, as a QueryDict offers
-    except ValueError as error:
-        raise QueryRefused(str(error)) from None
-    runtime.source.script(script)
+    return await press(runtime.source, control, form)
 
 
 # -- the two ways to ask ---------------------------------------------------------------------------------------

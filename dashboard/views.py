@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clusterviz.processes import EXPLANATIONS
 from clusterviz.store import pod_format
-from dashboard import metrics, panels
+from dashboard import fake_controls, metrics, panels
 from dashboard import wall as wall_pages
 from dashboard.access.viewers import may
 from dashboard.fake_controls import CONTROLS
@@ -156,10 +156,10 @@ async def fake_control(request: HttpRequest, cluster: str, action: str) -> HttpR
     if not fake or not any(c.action == action for c in CONTROLS):
         raise Http404(f"no control {action!r} for cluster {cluster!r}")
     try:
-        await _query(cluster, "control", action=action, form=request.POST.dict())
+        answer = await _query(cluster, "control", action=action, form=request.POST.dict())
     except QueryRefused as error:
         return HttpResponseBadRequest(str(error))
-    return HttpResponse(status=202)
+    return fake_controls.render_answer(request, answer)
 
 
 # --- JSON API ------------------------------------------------------------------------------------------------
