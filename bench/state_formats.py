@@ -42,7 +42,7 @@ from clusterviz.wire import SourceStatus  # noqa: E402
 
 SOURCE: SourceStatus = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
 
-PAGE = """<!doctype html><meta charset="utf-8"><script src="podtable.js"></script>"""
+PAGE = """<!doctype html><meta charset="utf-8"><script type="module">import { podsOf } from "./podtable.js"; window.clustervizPods = { podsOf };</script>"""
 MEASURE_JS = """async (name) => {
   const text = await (await fetch(name)).text();
   const t0 = performance.now();

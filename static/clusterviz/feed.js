@@ -3,12 +3,12 @@
  * The server tells it (clusterviz/history.py's Tracker, the detection the history timeline uses): every state
  * carries the runtime's latest changes (`feed`), every delta the ones it brought. This module only draws them,
  * newest first, in the viewer's language (kind + args through Django's JavaScript catalog), and makes each
- * entry a link that selects its object on the map (window.clusterviz.select). A rollout's later progress
+ * entry a link that selects its object on the map (the select callback map.js passes). A rollout's later progress
  * replaces its earlier entry (same `key`). In replay the live feed is hidden: it is not the replayed moment.
- * map.js calls window.clustervizFeed.reset(entries) on a state, .add(entries) on a delta, .replay(on).
+ * map.js creates it (createFeed) and calls .reset(entries) on a state, .add(entries) on a delta, .replay(on).
  */
-const _ = (s) => (window.gettext ? window.gettext(s) : s);
-const fmt = (f, args) => (window.interpolate ? window.interpolate(f, args, true) : f.replace(/%\((\w+)\)s/g, (m, k) => String(args[k])));
+import { _, interpolate as fmt } from './i18n.js';
+
 const SHOWN = 50;
 
 const FORMATS = {
@@ -79,5 +79,3 @@ export function createFeed(root, select) {
   };
 }
 
-const root = document.getElementById('change-feed');
-if (root) window.clustervizFeed = createFeed(root, (ref) => !!(window.clusterviz && window.clusterviz.select(ref)));

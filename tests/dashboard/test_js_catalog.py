@@ -24,9 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 PO = LOCALE / "ko" / "LC_MESSAGES" / "djangojs.po"
-SCRIPTS = [
-    ROOT / "static" / "clusterviz" / name for name in ("map.js", "wall.js", "feed.js", "charts.js", "replay_moment.js")
-]
+SCRIPTS = sorted((ROOT / "static" / "clusterviz").glob("*.js"))  # the map and the wall are modules of these
 WRAPPED = re.compile(r"""\b(?:_|ngettext)\(\s*'((?:[^'\\]|\\.)*)'""")
 """A literal handed to ``_('…')`` or ``ngettext('…', …)`` in the scripts (the singular, for ngettext)."""
 
