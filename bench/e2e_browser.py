@@ -149,7 +149,7 @@ async ([fraction, seed]) => {
   for (const i of picked) {
     const p = pods[i], c = choices[Math.floor(rnd() * choices.length)];
     // (a pod the live stream removed since the fetch is re-added rather than changed: rare, same cost)
-    ups.push(Object.assign({}, p, { statusClass: c[0], status: c[1], phase: c[2], restarts: p.restarts + (c[0] === 'failed' ? 1 : 0) }));
+    ups.push(Object.assign({}, p, { statusClass: c[0], failing: c[0] === 'failed', status: c[1], phase: c[2], restarts: p.restarts + (c[0] === 'failed' ? 1 : 0) }));
   }
   const text = JSON.stringify({ type: 'delta', cluster: st.cluster, seq: 0, revision: 0, at: st.at, source: st.source,
                                 nodes: { upsert: [], remove: [] }, pods: { upsert: ups, remove: [] } });

@@ -259,6 +259,7 @@ def make_state(n_nodes: int, ppn: int, seed: int = 42) -> dict[str, Any]:
                 "phase": phase,
                 "status": status,
                 "statusClass": sc,
+                "failing": sc == "failed",
                 "readyContainers": 1 if sc == "running" else 0,
                 "totalContainers": 1,
                 "restarts": restarts,
@@ -364,7 +365,12 @@ def make_deltas(state: dict[str, Any], count: int, fraction: float = 0.01, seed:
         for p in rnd.sample(pods, k):
             sc, status, phase = rnd.choice(choices)
             q = dict(
-                p, statusClass=sc, status=status, phase=phase, restarts=p["restarts"] + (1 if sc == "failed" else 0)
+                p,
+                statusClass=sc,
+                failing=sc == "failed",
+                status=status,
+                phase=phase,
+                restarts=p["restarts"] + (1 if sc == "failed" else 0),
             )
             ups.append(q)
         out.append(

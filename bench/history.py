@@ -159,6 +159,7 @@ class Cluster:
                     **pod,
                     "status": "CrashLoopBackOff" if failing else "Running",
                     "statusClass": "failed" if failing else "running",
+                    "failing": failing,
                     "readyContainers": 0 if failing else 1,
                     "containers": [{**c, **state} for c in pod["containers"]],
                 }

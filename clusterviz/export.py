@@ -210,6 +210,8 @@ def _check_pods(pods: list[Any], v2: bool) -> None:
     for i, pod in enumerate(pods):
         where = f"state.pods[{i}]"
         _fields(pod, POD_FIELDS, where)
+        if "failing" in pod:  # optional: files from before pods carried it
+            _fields(pod, FAILING_FIELD, where)
         if v2:
             _check_containers(pod, where)
         _fields(pod["requests"], RESOURCE_FIELDS, f"{where}.requests")
@@ -352,6 +354,7 @@ POD_FIELDS: dict[str, tuple[type, ...]] = {
 }
 POD_V2_FIELDS: dict[str, tuple[type, ...]] = {"containers": (list,), "volumes": (list,)}
 REVISION_FIELD: dict[str, tuple[type, ...]] = {"revision": (int, type(None))}
+FAILING_FIELD: dict[str, tuple[type, ...]] = {"failing": (bool,)}
 CONTAINER_STATES = frozenset({"running", "waiting", "terminated", "unknown"})
 CONTAINER_FIELDS: dict[str, tuple[type, ...]] = {
     "name": _STR,

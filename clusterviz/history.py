@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict
 
+from clusterviz.mapping import pod_failing
 from clusterviz.wire import (
     SUMMARY_FIELDS,
     ChangeEvent,
@@ -30,7 +31,6 @@ from clusterviz.wire import (
 )
 
 STATUS_CLASSES = ("running", "pending", "succeeded", "failed", "terminating", "unknown")
-FAILING = re.compile(r"BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed")
 SCALABLE_OWNERS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"})
 COLLAPSE_AFTER = 20
 """More events of one kind in one delta than this become one summary event (a node failing takes 110 pods)."""
@@ -50,8 +50,15 @@ def sort_state(state: ClusterState) -> ClusterState:
 
 
 def for_the_map(pods: Iterable[Mapping[str, Any]]) -> list[PodSummary]:
-    """Pods as the map draws them: history keeps containers and volumes, the map's states never carry them."""
-    return [{k: p[k] for k in SUMMARY_FIELDS if k in p} for p in pods]  # type: ignore[misc]
+    """Pods as the map draws them: history keeps containers and volumes, the map's states never carry them.
+    A pod recorded (or imported) before pods carried ``failing`` gets it by the same rule the live pods do."""
+    return [_with_failing({k: p[k] for k in SUMMARY_FIELDS if k in p}) for p in pods]
+
+
+def _with_failing(pod: dict[str, Any]) -> PodSummary:
+    if "failing" not in pod:
+        pod["failing"] = pod_failing(pod.get("status", ""), pod.get("statusClass", ""))
+    return pod  # type: ignore[return-value]
 
 
 def map_state(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -324,10 +331,6 @@ def _slim_node(node: NodeView) -> _Node:
     )
 
 
-def is_failing(status: str, status_class: str) -> bool:
-    return status_class == "failed" or (status not in ("Running", "Completed") and bool(FAILING.search(status)))
-
-
 class NodeSample(TypedDict):
     ready: bool
     cpuRequested: int
@@ -485,9 +488,9 @@ class Tracker:
     def _pod_events(self, old: _Pod | None, new: _Pod, event: Any) -> None:
         name = "/".join(new.key)
         refs = _pod_obj(new.key)
-        was_failing = old is not None and is_failing(old.status, old.status_class)
+        was_failing = old is not None and pod_failing(old.status, old.status_class)
         killed = old is not None and old.status_class == "terminating"  # deleted, then stopped: not a failure
-        if is_failing(new.status, new.status_class) and not was_failing and not killed:  # Error → CrashLoop: one
+        if pod_failing(new.status, new.status_class) and not was_failing and not killed:  # Error → CrashLoop: one
             detail = f" ({new.detail})" if new.detail else ""
             args: Args = {"pod": name, "status": new.status, "detail": new.detail}
             event("pod-failed", name, f"Pod {name} is {new.status}{detail}", args, refs)

@@ -13,6 +13,7 @@ field once, uses no deepcopy and no per-field regex.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Protocol, TypedDict
 
@@ -42,6 +43,7 @@ __all__ = [
     "map_pod",
     "map_pod_conditions",
     "parse_time",
+    "pod_failing",
     "pod_status_class",
     "replicaset_of",
     "revision_annotation",
@@ -402,6 +404,19 @@ def pod_status_class(status: str, phase: str, ready: int, total: int) -> StatusC
     if bucket == "running" and not 0 < total == ready:
         return "pending"
     return bucket
+
+
+FAILING_WORDS: Final = re.compile(
+    r"BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed"
+)
+
+
+def pod_failing(status: str, status_class: str) -> bool:
+    """Whether a pod counts as failing (the map's and the wall's "Failing", the wall's problem list, the history's
+    "pod failed" events): its class is ``failed``, or its status words name a failure while it is not Running or
+    Completed (a ``pending`` "ImagePullBackOff" or "CreateContainerConfigError"). Decided here only: the pods carry
+    it on the wire as ``failing``."""
+    return status_class == "failed" or (status not in ("Running", "Completed") and bool(FAILING_WORDS.search(status)))
 
 
 def _terminated_reason(terminated: dict[str, Any], prefix: str) -> str:
@@ -781,6 +796,7 @@ def map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             "phase": "Unknown",
             "status": "Unknown",
             "statusClass": "unknown",
+            "failing": False,
             "readyContainers": 0,
             "totalContainers": 0,
             "restarts": 0,
@@ -828,6 +844,7 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
             views.append(_container_view(c, by_name.get(c.get("name")), False, pod_pending))  # type: ignore[arg-type]
 
     qos = status.get("qosClass")
+    status_class = pod_status_class(display, phase, ready, total)
     return {
         "uid": _cap(meta.get("uid"), MAX_SHORT),
         "name": _cap(meta.get("name"), MAX_NAME),
@@ -835,7 +852,8 @@ def _map_pod(raw: RawObject, owners: OwnerResolver) -> PodView:
         "node": node,
         "phase": phase,
         "status": display,
-        "statusClass": pod_status_class(display, phase, ready, total),
+        "statusClass": status_class,
+        "failing": pod_failing(display, status_class),
         "readyContainers": ready,
         "totalContainers": total,
         "restarts": restarts,

@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import orjson
 
+from clusterviz.mapping import pod_failing
 from clusterviz.wire import PodSummary, PodView
 
 POD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
@@ -52,6 +53,7 @@ POD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
     "message",
     "createdAt",
     "revision",
+    "failing",
 )
 INTERNED: Final[tuple[str, ...]] = (
     "namespace",
@@ -65,8 +67,10 @@ INTERNED: Final[tuple[str, ...]] = (
     "requests",
     "message",
 )
-_BEFORE_REVISION: Final = POD_TABLE_COLUMNS[:-1]
-"""The columns of tables written before pods carried their ReplicaSet's revision (history keeps such tables)."""
+_BEFORE_FAILING: Final = POD_TABLE_COLUMNS[:-1]
+"""The columns of tables written before pods carried whether they are failing (history keeps such tables)."""
+_BEFORE_REVISION: Final = POD_TABLE_COLUMNS[:-2]
+"""The columns of tables written before pods carried their ReplicaSet's revision."""
 _INTERNED_AT: Final = tuple(POD_TABLE_COLUMNS.index(c) for c in INTERNED)
 _USAGE_AT: Final = POD_TABLE_COLUMNS.index("usage")
 RESET_SLACK: Final = 1024
@@ -126,6 +130,7 @@ class PodTableEncoder:
                 ident(pod["message"]),
                 pod["createdAt"],
                 pod["revision"],
+                pod["failing"] if "failing" in pod else pod_failing(pod["status"], pod["statusClass"]),
             ]
         )
 
@@ -165,7 +170,7 @@ def decode_pod_table(table: Mapping[str, Any]) -> list[PodSummary]:
     if not isinstance(table, Mapping):
         raise PodTableError("a pod table is a JSON object")
     columns, interned = table.get("columns"), table.get("interned")
-    known = list(columns or ()) in (list(POD_TABLE_COLUMNS), list(_BEFORE_REVISION))
+    known = list(columns or ()) in (list(POD_TABLE_COLUMNS), list(_BEFORE_FAILING), list(_BEFORE_REVISION))
     if not known or list(interned or ()) != list(INTERNED):
         raise PodTableError(f"unknown pod table columns {columns!r} / interned {interned!r}")
     values, rows = table.get("values"), table.get("rows")
@@ -190,6 +195,8 @@ def decode_pod_table(table: Mapping[str, Any]) -> list[PodSummary]:
             cells[_USAGE_AT] = {"cpu": usage[0], "memory": usage[1]}
         pod = dict(zip(names, cells, strict=True))
         pod.setdefault("revision", None)  # tables stored before the revision column
+        if "failing" not in pod:  # … or before the failing one: the same rule as the live pods'
+            pod["failing"] = pod_failing(pod["status"], pod["statusClass"])
         out.append(pod)  # type: ignore[arg-type]
     return out
 

@@ -168,6 +168,7 @@ class PodSummary(TypedDict):
     createdAt: float
     revision: int | None  # its ReplicaSet's deployment.kubernetes.io/revision (tells old pods from new in a
     #                       rollout); None when not owned through a ReplicaSet or not known yet
+    failing: bool  # whether it counts as failing (clusterviz.mapping.pod_failing): decided here, the pages read it
 
 
 class PodView(PodSummary):

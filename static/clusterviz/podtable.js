@@ -7,7 +7,7 @@
  * A table whose columns this code does not know throws: the caller treats it like any broken message.
  */
 export const COLUMNS = 'uid,name,namespace,node,phase,status,statusClass,readyContainers,totalContainers,restarts,' +
-  'owner,qosClass,labels,requests,usage,message,createdAt,revision';
+  'owner,qosClass,labels,requests,usage,message,createdAt,revision,failing';
 const INTERNED = 'namespace,node,phase,status,statusClass,owner,qosClass,labels,requests,message';
 
 export function podsOf(st) {
@@ -24,7 +24,7 @@ export function podsOf(st) {
       statusClass: V[r[6]], readyContainers: r[7], totalContainers: r[8], restarts: r[9], owner: V[r[10]],
       qosClass: V[r[11]], labels: V[r[12]], requests: V[r[13]],
       usage: u === null ? null : { cpu: u[0], memory: u[1] }, message: V[r[15]], createdAt: r[16],
-      revision: r[17],
+      revision: r[17], failing: r[18],
     };
   }
   return out;

@@ -1,8 +1,8 @@
 /* clusterviz — the status rules and the palette, in one place for the map and the wall.
  *
- * The server decides a pod's status class (statusClass, kubectl's rules in clusterviz/mapping.py), whether a
- * node's kubelet still reports (node.reporting) and every process's health; these helpers only read what the
- * wire data says. Importing this module touches no DOM.
+ * The server decides a pod's status class (statusClass, kubectl's rules in clusterviz/mapping.py), whether it is
+ * failing (failing), whether a node's kubelet still reports (node.reporting) and every process's health; these
+ * helpers only read what the wire data says. Importing this module touches no DOM.
  */
 import { _ } from './i18n.js';
 
@@ -19,10 +19,8 @@ export const HEALTH_COLOR = { healthy: '#1fae86', degraded: '#e69f00', unhealthy
 export const HEALTH_RANK = { healthy: 0, unknown: 1, degraded: 2, unhealthy: 3 };
 export const BAD_HEALTH = { unhealthy: 1, degraded: 1 };
 
-const FAILING_RE = /BackOff|Err|Error|OOMKilled|Evicted|CreateContainer|InvalidImageName|DeadlineExceeded|Failed/;
-export function isFailing(p) {
-  return p.statusClass === 'failed' || (p.status !== 'Running' && p.status !== 'Completed' && FAILING_RE.test(p.status || ''));
-}
+// decided by the server (clusterviz/mapping.py's pod_failing) and carried by every pod on the wire
+export const isFailing = (p) => p.failing === true;
 
 // a node whose kubelet stopped reporting (decided by the server): its pods are only as last reported
 export const silent = (n) => !!n && n.reporting === false;

@@ -80,7 +80,8 @@ def test_hostile_names_stay_text_on_the_wall(page: Any, server: Server) -> None:
             const s = window.clusterviz.state;
             const node = [...s.nodes.values()].find(n => !n.controlPlane);
             const pod = {...[...s.pods.values()][0], uid: 'hostile', name: h, namespace: h, node: node.name,
-                         status: 'CrashLoopBackOff', statusClass: 'failed', labels: {[h]: h}, message: h};
+                         status: 'CrashLoopBackOff', statusClass: 'failed', failing: true,
+                         labels: {[h]: h}, message: h};
             window.clusterviz.applyDelta({type: 'delta', seq: s.seq + 1, revision: s.revision + 1,
               nodes: {upsert: [{...node, name: h, ready: 'False'}], remove: []}, pods: {upsert: [pod], remove: []}});
             window.clusterviz.redraw();

@@ -33,6 +33,7 @@ FIXTURE = """// nodes x podsPerNode pods, seq far above the live stream's: the s
   const pod = (uid, n, k) => ({
     uid: 'u' + uid, name: 'pod-' + uid, namespace: k % 3 ? 'shop' : 'default', node: n.name,
     status: k % 50 === 7 ? 'CrashLoopBackOff' : 'Running', statusClass: k % 50 === 7 ? 'failed' : 'running',
+    failing: k % 50 === 7,
     restarts: 0, readyContainers: 1, totalContainers: 1, labels: { app: 'a' + (k % 7) },
   });
   const ns = Array.from({ length: nodes }, (_, i) => node(i));

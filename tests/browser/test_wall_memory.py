@@ -46,13 +46,15 @@ PUSH = """(count) => {
       if (!old || remove.includes(uid)) continue;
       const status = f.seq % 11 === k ? 'CrashLoopBackOff' : 'Running';
       const statusClass = status === 'Running' ? 'running' : 'failed';
-      upsert.push({...old, node: n.name, status, statusClass, restarts: old.restarts + 1});
+      upsert.push({...old, node: n.name, status, statusClass, failing: statusClass === 'failed',
+                   restarts: old.restarts + 1});
     }
     for (let k = 0; k < 2; k++) {
       const uid = f.next++;
       const n = f.nodes[uid % f.nodes.length];
       upsert.push({uid: 'u' + uid, name: 'pod-' + uid, namespace: 'shop', node: n.name, status: 'Running',
-                   statusClass: 'running', restarts: 0, readyContainers: 1, totalContainers: 1, labels: {}});
+                   statusClass: 'running', failing: false, restarts: 0, readyContainers: 1, totalContainers: 1,
+                   labels: {}});
     }
     const delta = {type: 'delta', seq: f.seq, revision: f.seq, nodes: {upsert: [], remove: []}, pods: {upsert, remove}};
     const r = window.clusterviz.applyDelta(delta);

@@ -97,7 +97,8 @@ def test_at_1000_nodes_every_node_is_its_own_tile(browser: Any, server: Server) 
 PUSH_ONE = """() => { const s = window.clusterviz.state; const p = s.pods.get('u5');
   window.__draws = window.clusterviz.stats.draws;
   return window.clusterviz.applyDelta({type: 'delta', seq: s.seq + 1, revision: s.revision + 1, nodes: {upsert: [],
-    remove: []}, pods: {upsert: [{...p, status: 'Error', statusClass: 'failed'}], remove: []}}); }"""
+    remove: []}, pods: {upsert: [{...p, status: 'Error', statusClass: 'failed', failing: true}],
+    remove: []}}); }"""
 
 
 def test_at_5000_nodes_every_node_is_a_mini_bar_in_its_group_and_frames_keep_coming(

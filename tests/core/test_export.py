@@ -107,18 +107,18 @@ def test_schema_checker_and_wire_types_agree(definition: str, typed: Any, spec: 
     optional = {"leader"} | live  # NotRequired in wire.py (postponed annotations hide it from __required_keys__)
     optional |= {"usage"}  # required in wire.py, optional in files: snapshots from before it lack it
     optional |= {"reporting", "lastReportedAt", "server", "context"}  # NotRequired: older snapshots lack them
-    optional |= {"revision"} if definition == "pod" else set()  # the same
+    optional |= {"revision", "failing"} if definition == "pod" else set()  # the same
     optional |= {"claim"} if definition == "volume" else set()  # NotRequired: only a claim's volume has one
     optional |= {"objects"}  # NotRequired: older snapshots have no objects
     assert required == set(spec) == set(typed.__annotations__) - optional
     assert set(SCHEMA["$defs"][definition]["properties"]) == set(typed.__annotations__) - live
 
 
-def test_version_1_is_version_2_without_containers_volumes_and_revision() -> None:
+def test_version_1_is_version_2_without_containers_volumes_revision_and_failing() -> None:
     objects = {"condition", "replicaSet", "workload", "service", "claim", "persistentVolume"}
     assert set(SCHEMA["$defs"]) - set(SCHEMA_V1["$defs"]) == {"container", "lastState", "volume", *objects}
     pod, pod_v1 = SCHEMA["$defs"]["pod"], SCHEMA_V1["$defs"]["pod"]
-    assert set(pod["properties"]) - set(pod_v1["properties"]) == {"containers", "volumes", "revision"}
+    assert set(pod["properties"]) - set(pod_v1["properties"]) == {"containers", "volumes", "revision", "failing"}
     assert set(pod_v1["required"]) == set(export.POD_FIELDS)
     shared = set(SCHEMA_V1["$defs"]) - {"pod", "clusterState"}
     assert all(SCHEMA["$defs"][d] == SCHEMA_V1["$defs"][d] for d in shared)

@@ -20,6 +20,7 @@ from clusterviz.history import (
     diff,
     diff_size,
     events_between,
+    for_the_map,
     format_moment,
     parse_moment,
     rebuild,
@@ -314,3 +315,13 @@ def test_measured_use_is_sampled_where_metrics_exist_and_none_elsewhere(busy: Re
     assert series([old], state["at"], state["at"], 1.0)["perNode"][measured["name"]]["cpuUsed"] == [None], (
         "samples recorded before use was measured still make a series"
     )
+
+
+def test_a_pod_recorded_before_pods_carried_failing_is_replayed_with_it() -> None:
+    recorded = [
+        {"uid": "a", "status": "ImagePullBackOff", "statusClass": "pending", "containers": [], "volumes": []},
+        {"uid": "b", "status": "Running", "statusClass": "running", "failing": False},
+    ]
+    replayed = for_the_map(recorded)
+    assert [p["failing"] for p in replayed] == [True, False]
+    assert "containers" not in replayed[0], "the map's pods never carry containers"

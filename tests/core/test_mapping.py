@@ -16,6 +16,7 @@ from clusterviz.mapping import (
     map_node,
     map_pod,
     parse_time,
+    pod_failing,
     pod_status_class,
 )
 
@@ -613,6 +614,46 @@ def test_terminated_container_without_reason_shows_exit_code() -> None:
 
 def _qos(*containers: dict[str, Any], inits: list[dict[str, Any]] | None = None) -> str:
     return map_pod(make_pod(containers=list(containers), init_containers=inits, qos=None), NO_OWNERS)["qosClass"]
+
+
+@pytest.mark.parametrize(
+    ("status", "status_class", "failing"),
+    [
+        ("CrashLoopBackOff", "failed", True),
+        ("ImagePullBackOff", "pending", True),  # the words name a failure whatever the class
+        ("CreateContainerConfigError", "pending", True),
+        ("Init:Error", "failed", True),
+        ("ExitCode:1", "failed", True),
+        ("Running", "running", False),
+        ("Completed", "succeeded", False),
+        ("ContainerCreating", "pending", False),
+        ("Terminating", "terminating", False),
+    ],
+)
+def test_failing_is_decided_here_and_travels_with_the_pod(status: str, status_class: str, failing: bool) -> None:
+    assert pod_failing(status, status_class) is failing
+
+
+def test_a_mapped_pod_says_whether_it_is_failing() -> None:
+    crashing = map_pod(
+        {
+            "metadata": {"name": "a", "namespace": "ns", "uid": "u"},
+            "spec": {"nodeName": "n", "containers": [{"name": "c"}]},
+            "status": {
+                "phase": "Running",
+                "containerStatuses": [
+                    {
+                        "name": "c",
+                        "ready": False,
+                        "restartCount": 3,
+                        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    }
+                ],
+            },
+        },
+        NO_OWNERS,
+    )
+    assert (crashing["status"], crashing["failing"]) == ("CrashLoopBackOff", True)
 
 
 def test_qos_from_status_wins() -> None:

@@ -260,6 +260,20 @@ def test_a_pod_table_decodes_only_what_it_should() -> None:
             decode_pod_table(bad)
 
 
+def test_every_pod_on_the_wire_says_whether_it_is_failing_and_older_tables_get_it_by_the_same_rule() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=2, pods_per_node=3, scenario="quiet")
+    cluster.crash_loop("default", cluster.pods_of("default", "")[0])
+    cluster.advance(60)
+    store = loaded(cluster)
+    pods = orjson.loads(store.state_json_parts(b"").join())["pods"]
+    assert {p["failing"] for p in pods} == {True, False}
+    assert all(p["failing"] == (p["statusClass"] == "failed") for p in pods), "the fake's failures are all 'failed'"
+    table = orjson.loads(store.state_json_parts(b"", "table").join())["podTable"]
+    at = table["columns"].index("failing")
+    older = {**table, "columns": table["columns"][:at], "rows": [row[:at] for row in table["rows"]]}
+    assert decode_pod_table(older) == pods, "a table recorded before the failing column"
+
+
 def test_a_pod_table_is_several_times_smaller_than_the_objects() -> None:
     cluster = FakeCluster(seed=5, clock=ManualClock(), workers=50, pods_per_node=30, scenario="quiet")
     store = loaded(cluster)
