@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install \
+.PHONY: run test lint test-js test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install \
 	cluster image helm bench bench-real venv dev clean
 
 # Two stamps: `make run` installs what running needs (pip install -e .); the test tools (pytest, Playwright, mypy,
@@ -40,12 +40,20 @@ run: venv
 	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} \
 		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: lint test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install
+test: lint test-js test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install
 
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The front end's modules under node's own test runner (tests/js/*.test.mjs import static/clusterviz/*.js as they are).
+# PYTHON: the wire fixture (tests/js/wire_fixture.py) is made by the Python side. Without node: skipped, or under
+# CI=true a failure.
+test-js: dev
+	@if command -v node >/dev/null; then PYTHON=$(abspath $(BIN))/python node --test tests/js/; \
+	elif [ "$$CI" = true ]; then echo "test-js: node is missing under CI=true (apt-get install nodejs)" >&2; exit 1; \
+	else echo "test-js: skipped: node is missing (apt-get install nodejs)"; fi
 
 test-core: dev
 	$(BIN)/pytest -q tests/core
