@@ -16,7 +16,7 @@ export const C = {
   bg: '#0e1217', card: '#19202a', cardCP: '#1b2535', border: '#2b3442', borderCP: '#3d7fc4',
   text: '#e6edf3', muted: '#8d99a8', faint: '#5b6675', bar: '#3d7fc4', barWarn: '#e69f00',
   barTrack: '#2a3340', notReady: '#e8641a', cordon: '#e69f00', group: '#c9d4e0', sel: '#ffffff',
-  pendingCard: '#1d1a14', pendingBorder: '#6b5d2a', mark: '#0b0e12', hatch: '#0e1217',
+  pendingCard: '#1d1a14', pendingBorder: '#6b5d2a', mark: '#0b0e12', hatch: '#0e1217', focus: '#ffd23f',
 };
 const DIM_MIX = 0.22; // dimmed pods: colour mixed with the card background
 export const LOD_HIGH = 0.7, LOD_MID = 0.32;
@@ -548,4 +548,17 @@ export function drawBars(r, s, X, Y, labels) {
       ctx.fillRect(Math.min(mx, X(bx0) + bw * s - mw), Y(by) - Math.max(1, s), mw, Math.max(1, 3 * s) + 2 * Math.max(1, s));
     }
   }
+}
+
+// The keyboard focus (keyboard.js): a ring in its own colour, two device pixels outside the pod's square or inside
+// the card's edge, so that it stays inside what a repaint of that card clears.
+export function drawFocusRing(rect) {
+  if (!rect) return;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  const s = view.scale * dpr, ox = view.tx * dpr, oy = view.ty * dpr, lw = Math.max(2, Math.round(2 * dpr));
+  const grow = rect.pod ? lw + 1 : -lw / 2;
+  const x = Math.round(rect.x * s + ox) - grow, y = Math.round(rect.y * s + oy) - grow;
+  const w = Math.round(rect.w * s) + 2 * grow, h = Math.round(rect.h * s) + 2 * grow;
+  ctx.strokeStyle = C.focus; ctx.lineWidth = lw;
+  ctx.strokeRect(x, y, Math.max(1, w), Math.max(1, h));
 }

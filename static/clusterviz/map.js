@@ -12,12 +12,13 @@
  *
  * window.clusterviz is the facade the browser tests, the benchmarks and the replay bar (history.js) use.
  */
-import { drawFull, drawPods, drawRecs, initDraw } from './draw.js';
+import { drawFocusRing, drawFull, drawPods, drawRecs, initDraw } from './draw.js';
 import { createFeed } from './feed.js';
 import { formValues, initFilters, setFilter, showPodsOf } from './filters.js';
 import { marks, onFrame, schedule } from './frame.js';
 import { fillGroupKeys, initHeader, renderControlPlane, renderHeader } from './header.js';
 import { hitTest, nodeRect, podRect } from './hit.js';
+import { focus, focusRect, initKeyboard } from './keyboard.js';
 import { pendingRec, state, stats, applyDeltaModel, resetFromState } from './model.js';
 import { computeIndicator, initLive, updateIndicator } from './live.js';
 import { closePanel, initPanels, panelFollows, refreshPanel, selectRef, setReplayMoment } from './panels.js';
@@ -54,6 +55,7 @@ function frame() {
   if (full) drawFull();
   else if (marks.dirty.size || marks.dirtyPods.size) drawChanged();
   else return;
+  drawFocusRing(focusRect());
   marks.dirty.clear(); marks.dirtyPods.clear(); marks.full = false;
   countFrame(performance.now() - t0, full);
 }
@@ -135,6 +137,7 @@ initHeader();
 initLive(stream, cfg.wsPath);
 initPanels($('side-panel'), cfg, showPodsOf);
 initPointer(canvas, wrap, $('map-tooltip'));
+initKeyboard($('map-focus'));
 initFilters();
 onFrame(frame);
 
@@ -176,6 +179,8 @@ export const clusterviz = {
   refreshPanel,
   select: selectRef,
   isLive: () => !stream.paused,
+  focus: () => (focus ? { kind: focus.kind, node: focus.rec ? focus.rec.name : undefined, pod: focus.uid } : null),
+  focusRect,
 };
 window.clusterviz = clusterviz;
 

@@ -1,10 +1,12 @@
 /* clusterviz — the map under the pointer and the keys: drag to pan, wheel or pinch to zoom, hover for a
- * tooltip, click to open a panel.
+ * tooltip, click to open a panel; the keys: +, − and 0 zoom, Shift with an arrow pans (the arrows alone and Enter
+ * are keyboard.js's).
  */
 import { _, interpolate } from './i18n.js';
 import { marks, schedule } from './frame.js';
 import { evText } from './evidence.js';
 import { hitTest } from './hit.js';
+import { onMapKey } from './keyboard.js';
 import { isOld, rolloutOf, state } from './model.js';
 import { lastReportedText } from './draw.js';
 import { openPanel, panelUrl, processUrl, select } from './panels.js';
@@ -64,6 +66,7 @@ export function initPointer(canvasEl, wrapEl, tooltipEl) {
   }, { passive: false });
   canvas.addEventListener('keydown', (e) => {
     const k = e.key;
+    if (onMapKey(e)) { e.preventDefault(); return; } // arrows and Enter: the keyboard focus (keyboard.js)
     if (k === '+' || k === '=') zoomAt(1.25, cssW / 2, cssH / 2);
     else if (k === '-' || k === '_') zoomAt(0.8, cssW / 2, cssH / 2);
     else if (k === '0') fitView(true);

@@ -89,6 +89,63 @@ def test_clicking_a_pod_opens_its_containers_and_volumes(page: Any, server: Serv
     page.wait_for_function("document.getElementById('side-panel').dataset.open === '0'", timeout=5_000)
 
 
+FOCUS = (255, 210, 63)  # the keyboard focus ring's colour (draw.js C.focus)
+
+
+def ring_drawn(page: Any, rect: dict[str, float]) -> bool:
+    """Whether the focus colour is on the canvas just left of a rect (CSS px), where a ring around it passes."""
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    found: bool = page.evaluate(
+        """([x, y, rgb]) => {
+            const c = document.getElementById('cluster-canvas');
+            const k = c.width / c.getBoundingClientRect().width;
+            const ctx = c.getContext('2d');
+            const row = ctx.getImageData(Math.floor((x - 8) * k), Math.floor(y * k), Math.ceil(10 * k), 1).data;
+            const at = (i) => row[i] === rgb[0] && row[i + 1] === rgb[1] && row[i + 2] === rgb[2];
+            for (let i = 0; i < row.length; i += 4) if (at(i)) return true;
+            return false;
+        }""",
+        [rect["x"], rect["y"] + rect["h"] / 2, list(FOCUS)],
+    )
+    return found
+
+
+def test_a_keyboard_alone_walks_from_the_header_to_a_pods_panel_and_back(page: Any, server: Server) -> None:
+    """Tab from the top of the page to the map, the arrows to a pod (a ring shows where, words say what), Enter
+    opens its panel, Esc closes it and the map keeps the focus."""
+    open_map(page, server)
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "cluster-canvas":
+            break
+    assert page.evaluate("document.activeElement.id") == "cluster-canvas", "Tab reaches the map"
+    page.keyboard.press("ArrowRight")
+    first = page.evaluate("window.clusterviz.focus()")
+    assert first["kind"] == "card" and first["node"], first
+    assert page.inner_text("#map-focus").startswith(f"Node {first['node']}: ")
+    rect = page.evaluate("name => window.clusterviz.layout.nodeRect(name)", first["node"])
+    assert ring_drawn(page, {**rect, "x": rect["x"] + 6}), "the card's focus ring"
+    page.keyboard.press("ArrowDown")  # into the card's pods
+    focus = page.evaluate("window.clusterviz.focus()")
+    assert focus["kind"] == "pod", focus
+    pod = page.evaluate("uid => window.clusterviz.state.pods.get(uid)", focus["pod"])
+    assert page.inner_text("#map-focus").startswith(f"Pod {pod['namespace']}/{pod['name']}: {pod['status']}")
+    assert ring_drawn(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", focus["pod"]))
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate("window.clusterviz.focus()")
+    assert second["kind"] == "pod" and second["pod"] != focus["pod"], "Right: the next pod of the card"
+    pod = page.evaluate("uid => window.clusterviz.state.pods.get(uid)", second["pod"])
+    page.keyboard.press("Enter")
+    panel = page.locator("#side-panel [data-panel='pod']")
+    panel.wait_for(timeout=5_000)
+    assert panel.get_attribute("data-pod") == f"{pod['namespace']}/{pod['name']}"
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.getElementById('side-panel').dataset.open === '0'", timeout=5_000)
+    assert page.evaluate("document.activeElement.id") == "cluster-canvas", "the map keeps the focus"
+    page.keyboard.press("ArrowUp")  # back up, out to the card
+    assert page.evaluate("window.clusterviz.focus()")["kind"] == "card"
+
+
 def test_a_change_in_the_cluster_reaches_the_page_without_reload(page: Any, server: Server) -> None:
     server.log_in(page)
     open_map(page, server)
