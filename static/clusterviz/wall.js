@@ -488,6 +488,16 @@ function frames(draw) {
 }
 function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
 function setCount(el, n) { setText(el, String(n)); el.dataset.nonzero = n > 0 ? '1' : '0'; }
+// A cluster that never showed anything (never listed: "not connected yet", or an error before any list) counts
+// nothing: "–", not a 0 that would claim an empty cluster.
+function observed(cl) {
+  const s = cl.state;
+  return s.nodes.size > 0 || s.pods.size > 0 || !s.source || s.source.state === 'live';
+}
+function setCounts(cl, pairs) {
+  const seen = observed(cl);
+  for (const [el, n] of pairs) { if (seen) setCount(el, n); else { setText(el, '–'); el.dataset.nonzero = '0'; } }
+}
 function leaderOf(p) { return p.leader ? p.leader.split('_')[0] : ''; }
 
 // ------------------------------------------------------------------ the wall of one cluster
@@ -503,8 +513,8 @@ function singleWall() {
   const visibleNodes = () => cl.sortedNodes(key()).filter((n) => !view.groupValue || groupOf(n, key()) === view.groupValue);
   function renderHeader(nodes) {
     const t = totals(cl, nodes);
-    setCount($('wall-nodes'), t.nodes); setCount($('wall-pods'), t.pods);
-    setCount($('wall-notready'), t.notReady); setCount($('wall-failing'), t.failing); setCount($('wall-pending'), t.unscheduled);
+    setCounts(cl, [[$('wall-nodes'), t.nodes], [$('wall-pods'), t.pods], [$('wall-notready'), t.notReady],
+      [$('wall-failing'), t.failing], [$('wall-pending'), t.unscheduled]]);
     const scope = [cl.ns && fmt('namespace', { name: cl.ns }), view.groupValue && fmt('group', { key: key(), value: view.groupValue })];
     setText($('wall-scope'), scope.filter(Boolean).join(' · '));
     renderList($('wall-problems'), problemItems(cl, problems(cl, nodes), MAX_PROBLEMS));
@@ -627,8 +637,8 @@ function fleetWall() {
   function renderWords(card) {
     const cl = card.cl, nodes = cl.sortedNodes(groupKey(cl, ''));
     const t = totals(cl, nodes);
-    setCount(q(card, '[data-count=nodes]'), t.nodes); setCount(q(card, '[data-count=pods]'), t.pods);
-    setCount(q(card, '[data-count=notready]'), t.notReady); setCount(q(card, '[data-count=failing]'), t.failing);
+    setCounts(cl, [[q(card, '[data-count=nodes]'), t.nodes], [q(card, '[data-count=pods]'), t.pods],
+      [q(card, '[data-count=notready]'), t.notReady], [q(card, '[data-count=failing]'), t.failing]]);
     const cp = controlPlaneLine(cl);
     q(card, '.fleet-cp').dataset.health = cp.health;
     setText(q(card, '.fleet-cp'), cp.text);

@@ -69,6 +69,8 @@ def test_the_fleet_shows_every_cluster_and_marks_the_stale_ones(browser: Any, fl
     page.wait_for_selector("[data-fleet-cluster='broken'][data-state='connecting']", timeout=10_000)
     assert card(page, "broken").locator(".fleet-live").inner_text().startswith("NOT CONNECTED YET — "), "never live"
     assert "does not exist" in card(page, "broken").locator(".fleet-live").inner_text()
+    counts = card(page, "broken").locator("[data-count]").all_inner_texts()
+    assert counts == ["\u2013"] * 4, f"a cluster never listed counts nothing (an en dash), not 0: {counts}"
     assert card(page, "broken").locator(".fleet-problems li").first.get_attribute("data-kind") == "unknown"
     assert card(page, "broken").locator(".fleet-cp").get_attribute("data-health") == "unknown", "never green"
     assert page.locator("#fleet-summary").inner_text() == "2 of 3 clusters live"
