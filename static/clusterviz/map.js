@@ -101,6 +101,7 @@ function applyDelta(d) {
   if (applyDeltaModel(d)) relayoutKeepView();
   if (d.feed) feed.add(d.feed);
   if (!stream.paused) panelFollows(d);
+  if (d.objects && !stream.paused) document.body.dispatchEvent(new CustomEvent('cv-objects')); // the list beside the map (htmx)
   const dt = performance.now() - t0;
   stats.lastDeltaApplyMs = dt;
   stats.deltas++;
