@@ -9,11 +9,11 @@ import { parseSelector } from './selector.js';
 import { fitView } from './view.js';
 
 const $ = (id) => document.getElementById(id);
-const KEYS = ['ns', 'selector', 'q', 'group'];
+const KEYS = ['ns', 'selector', 'q', 'group', 'show'];
 
 function readUrl() {
   const u = new URLSearchParams(location.search);
-  return { ns: u.get('ns') || '', selector: u.get('selector') || '', q: u.get('q') || '', group: u.get('group') || '' };
+  return { ns: u.get('ns') || '', selector: u.get('selector') || '', q: u.get('q') || '', group: u.get('group') || '', show: u.get('show') || '' };
 }
 function writeUrl() {
   const u = new URLSearchParams(location.search);
@@ -42,7 +42,12 @@ export function setFilter(f, fromUser) {
 }
 export function formValues() {
   const v = (id) => ($(id) ? $(id).value : '');
-  return { ns: v('filter-ns'), selector: v('filter-selector'), q: v('filter-q'), group: v('filter-group') };
+  return { ns: v('filter-ns'), selector: v('filter-selector'), q: v('filter-q'), group: v('filter-group'), show: filter.show };
+}
+// choose a workload, Service or claim ("Kind/namespace/name"; "" for none): its pods light up, the rest dim
+export function choose(key) {
+  if ((key || '') === filter.show) return;
+  setFilter(Object.assign(formValues(), { show: key || '' }), true);
 }
 // a controller's pods are named after it: show them, dim the rest (a feed entry about a Deployment)
 export function showPodsOf(name) {

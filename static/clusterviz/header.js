@@ -3,7 +3,7 @@
  */
 import { _, interpolate, nf, ngettext } from './i18n.js';
 import { evText } from './evidence.js';
-import { counts, filter, observed, pendingRec, recs, state } from './model.js';
+import { choice, counts, filter, observed, pendingRec, recs, state } from './model.js';
 import { openPanel, panelUrl, processUrl, select } from './panels.js';
 import { renderSourceBanner } from './live.js';
 import { HEALTH_RANK, STATUS, healthClass, healthText, silent, statusText } from './status.js';
@@ -40,6 +40,7 @@ export function renderHeader() {
     unscheduled: nf.format(counts.unscheduled),
   });
   if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
+  if (choice.key) sum += ' ' + choiceText();
   let quiet = 0;
   for (const n of state.nodes.values()) if (silent(n)) { const r = recs.get(n.name); quiet += r ? r.pods.length : 0; }
   if (quiet) sum += ' ' + interpolate(ngettext('%(count)s pod is only as last reported: its kubelet stopped reporting.', '%(count)s pods are only as last reported: their kubelet stopped reporting.', quiet), { count: nf.format(quiet) });
@@ -62,6 +63,20 @@ function fillNamespaces() {
   for (const n of names) { const o = document.createElement('option'); o.value = n; o.textContent = n; frag.appendChild(o); }
   sel.replaceChildren(frag);
   sel.value = filter.ns;
+}
+
+// what the chosen object lights up, and for a Service which matching pods get none of its traffic
+function choiceText() {
+  const v = choice.view;
+  if (!v) return interpolate(_('%(object)s is not in the cluster: none of its pods to show.'), { object: choice.key });
+  const what = v.kind + ' ' + v.namespace + '/' + v.name;
+  if (v.kind !== 'Service') return interpolate(_('Showing the pods of %(object)s.'), { object: what });
+  let text = interpolate(_('Showing the pods that receive the traffic of %(object)s.'), { object: what });
+  if (v.excluded.length) {
+    const names = v.excluded.map((e) => e.pod + ' (' + e.status + ')').join(', ');
+    text += ' ' + interpolate(_('Excluded, no traffic: %(pods)s.'), { pods: names });
+  }
+  return text;
 }
 
 export function fillGroupKeys() {

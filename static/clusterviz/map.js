@@ -14,14 +14,14 @@
  */
 import { drawFocusRing, drawFull, drawPods, drawRecs, initDraw } from './draw.js';
 import { createFeed } from './feed.js';
-import { formValues, initFilters, setFilter, showPodsOf } from './filters.js';
+import { choose, formValues, initFilters, setFilter, showPodsOf } from './filters.js';
 import { marks, onFrame, schedule } from './frame.js';
 import { fillGroupKeys, initHeader, renderControlPlane, renderHeader } from './header.js';
 import { hitTest, nodeRect, podRect } from './hit.js';
 import { focus, focusRect, initKeyboard } from './keyboard.js';
-import { pendingRec, state, stats, applyDeltaModel, resetFromState } from './model.js';
+import { choice, dimmed, filter, pendingRec, state, stats, applyDeltaModel, resetFromState } from './model.js';
 import { computeIndicator, initLive, updateIndicator } from './live.js';
-import { closePanel, initPanels, panelFollows, refreshPanel, selectRef, setReplayMoment } from './panels.js';
+import { closePanel, initPanels, openObject, panelFollows, refreshPanel, selectRef, setReplayMoment } from './panels.js';
 import { initPointer } from './pointer.js';
 import { parseSelector, selectorMatches } from './selector.js';
 import { createStream, wsUrlOf } from './stream.js';
@@ -101,13 +101,18 @@ function applyDelta(d) {
   if (applyDeltaModel(d)) relayoutKeepView();
   if (d.feed) feed.add(d.feed);
   if (!stream.paused) panelFollows(d);
-  if (d.objects && !stream.paused) document.body.dispatchEvent(new CustomEvent('cv-objects')); // the list beside the map (htmx)
+  if (d.objects && !stream.paused) objectsChanged();
   const dt = performance.now() - t0;
   stats.lastDeltaApplyMs = dt;
   stats.deltas++;
   pendingDeltaApplyMs = (pendingDeltaApplyMs >= 0 ? pendingDeltaApplyMs : 0) + dt;
   schedule();
 }
+// the list beside the map (an htmx fragment, templates/dashboard/objects.html) is fetched again when a delta
+// changes an object (htmx throttles it); in a replay it is hidden: it is the live cluster's
+const objectList = $('object-list');
+function objectsChanged() { if (objectList) document.body.dispatchEvent(new CustomEvent('cv-objects')); }
+function showObjectList(on) { if (objectList) { objectList.classList.toggle('cv-replaying', !on); if (on) objectsChanged(); } }
 function applySource(source) {
   const changed = JSON.stringify(source) !== JSON.stringify(state.source);
   state.source = source;
@@ -136,10 +141,11 @@ initDraw(canvas);
 initView(canvas, wrap);
 initHeader();
 initLive(stream, cfg.wsPath);
-initPanels($('side-panel'), cfg, showPodsOf);
+initPanels($('side-panel'), cfg, showPodsOf, choose);
 initPointer(canvas, wrap, $('map-tooltip'));
 initKeyboard($('map-focus'));
 initFilters();
+if (filter.show) openObject(filter.show); // the choice the URL keeps, with its panel
 onFrame(frame);
 
 const onClick = (id, fn) => { const b = $(id); if (b) b.addEventListener('click', fn); };
@@ -174,8 +180,12 @@ export const clusterviz = {
   closePanel,
   ready,
   // replay (static/clusterviz/history.js): stop applying live messages, show any state, then go back
-  pauseLive: () => { stream.pause(); feed.replay(true); updateIndicator(); },
-  resumeLive: () => { setReplayMoment(null); feed.replay(false); stream.resume('back to live'); updateIndicator(); },
+  pauseLive: () => { stream.pause(); feed.replay(true); showObjectList(false); updateIndicator(); },
+  resumeLive: () => { setReplayMoment(null); feed.replay(false); showObjectList(true); stream.resume('back to live'); updateIndicator(); },
+  // the chosen workload, Service or claim ("Kind/namespace/name"): its pods lit, the rest dimmed
+  choose,
+  choice: () => ({ key: choice.key, found: !!choice.view, excluded: [...choice.excluded] }),
+  isDimmed: (uid) => { const p = state.pods.get(uid); return !!p && dimmed.has(p); },
   setReplayMoment,                // the moment replayed (epoch seconds), for the panels; null: live
   refreshPanel,
   select: selectRef,

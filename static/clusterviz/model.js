@@ -10,7 +10,7 @@ import { podsOf } from './podtable.js';
 import { selectorMatches } from './selector.js';
 import { STATUS_IDX, UNKNOWN_IDX, isFailing, unready } from './status.js';
 
-export const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: '', rollouts: new Map() };
+export const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: '', rollouts: new Map(), objects: new Map() };
 export const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [] };
 export const counts = { statuses: [0, 0, 0, 0, 0, 0], failing: 0, notReady: 0, unscheduled: 0, matching: 0, namespaces: new Map(), namespacesChanged: true };
 
@@ -20,7 +20,7 @@ export function mkRec(node, kind) {
 export let recs = new Map();            // node name → rec (one card)
 export const pendingRec = mkRec(null, 'pending');
 export let dimmed = new WeakSet();      // pods not matching the filter
-export let filter = { ns: '', selector: '', q: '', group: '', reqs: [], active: false, qLower: '' };
+export let filter = { ns: '', selector: '', q: '', group: '', reqs: [], active: false, qLower: '', show: '' };
 export let selected = null;             // {kind: 'pod'|'node', id}
 
 export const recOf = (p) => (p.node && recs.get(p.node)) || pendingRec;
@@ -48,8 +48,36 @@ function countPod(p, sign) {
 }
 
 // ---------------------------------------------------------------- the filter
+// ---------------------------------------------------------------- the chosen object (a workload, Service or claim)
+// Its pods light up, the rest dim (the filter's dimming). The server decides which pods an object groups: a
+// workload's by owner, a Service's ready endpoints (its matching pods without traffic are `excluded`), a
+// claim's mounting pods; here they are only looked up.
+export const choice = { key: '', lit: null, excluded: new Set(), view: null };
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet']);
+export function setChoice(key) { choice.key = key || ''; refreshChoice(); }
+export function refreshChoice() {
+  const v = choice.key ? state.objects.get(choice.key) || null : null;
+  choice.view = v;
+  choice.excluded = new Set();
+  if (!choice.key) { choice.lit = null; return; }
+  const pk = (name) => (v ? v.namespace : '') + '/' + name;
+  if (!v || WORKLOADS.has(v.kind)) { choice.lit = null; return; }
+  if (v.kind === 'Service') {
+    choice.lit = new Set(v.endpoints.filter((e) => e.ready && e.pod).map((e) => pk(e.pod)));
+    choice.excluded = new Set(v.excluded.map((e) => pk(e.pod)));
+  } else choice.lit = new Set((v.pods || []).map(pk));
+}
+function chosen(p) {
+  const v = choice.view;
+  if (!v) return false; // chosen but gone: nothing is its pod
+  if (WORKLOADS.has(v.kind)) return !!p.owner && p.namespace === v.namespace && p.owner.kind === v.kind && p.owner.name === v.name;
+  return choice.lit.has(p.namespace + '/' + p.name);
+}
+export function isExcluded(p) { return choice.excluded.has(p.namespace + '/' + p.name); }
+
 export function podMatches(p) {
   if (!filter.active) return true;
+  if (filter.show && !chosen(p)) return false;
   if (filter.ns && p.namespace !== filter.ns) return false;
   if (filter.reqs.length && !selectorMatches(filter.reqs, p.labels)) return false;
   if (filter.qLower) {
@@ -61,8 +89,9 @@ export function podMatches(p) {
 // f: {ns, selector, q, group, reqs} with the selector already parsed (filters.js)
 export function setFilterSpec(f) {
   const groupChanged = f.group.trim() !== filter.group;
-  filter = { ns: f.ns, selector: f.selector, q: f.q, group: f.group.trim(), reqs: f.reqs, qLower: f.q.trim().toLowerCase() };
-  filter.active = !!(filter.ns || filter.reqs.length || filter.qLower);
+  filter = { ns: f.ns, selector: f.selector, q: f.q, group: f.group.trim(), reqs: f.reqs, qLower: f.q.trim().toLowerCase(), show: f.show || '' };
+  filter.active = !!(filter.ns || filter.reqs.length || filter.qLower || filter.show);
+  if (filter.show !== choice.key) setChoice(filter.show);
   return groupChanged;
 }
 export function recomputeFilter() {
@@ -92,6 +121,8 @@ export function resetFromState(st) {
   state.source = st.source || null;
   state.controlPlane = st.controlPlane || [];
   state.rollouts = new Map(Object.entries(st.rollouts || {}));
+  state.objects = new Map((st.objects || []).map((o) => [objectKey(o), o]));
+  refreshChoice();
   for (const n of st.nodes || []) state.nodes.set(n.name, n);
   rebuildRecs(true);
   placePods(pods);
@@ -162,8 +193,19 @@ export function applyDeltaModel(d) {
   if (d.controlPlane) { state.controlPlane = d.controlPlane; marks.cp = true; }
   if (nUp.length || nRm.length) marks.cp = true; // control-plane node list
   if (d.rollouts) { state.rollouts = new Map(Object.entries(d.rollouts)); marks.full = true; } // old pods change look
+  if (d.objects && applyObjects(d.objects)) { recomputeFilter(); marks.full = true; } // the chosen one changed
   marks.header = true;
   return relayout;
+}
+
+export const objectKey = (o) => o.kind + '/' + o.namespace + '/' + o.name;
+// a delta's objects; true when the chosen object is among them (its pods may have changed)
+function applyObjects(ch) {
+  let hit = false;
+  for (const key of ch.remove || []) { state.objects.delete(key); if (key === choice.key) hit = true; }
+  for (const o of ch.upsert || []) { const key = objectKey(o); state.objects.set(key, o); if (key === choice.key) hit = true; }
+  if (hit) refreshChoice();
+  return hit;
 }
 
 function applyNodes(nUp, nRm) {

@@ -10,7 +10,7 @@ import { marks, schedule } from './frame.js';
 import { recOf, recs, selected, setSelected, state } from './model.js';
 import { focusRec } from './view.js';
 
-let panel = null, panelEmpty = [], cfg = { panelBase: '', replayBase: '' }, showPodsOf = () => false;
+let panel = null, panelEmpty = [], cfg = { panelBase: '', replayBase: '' }, showPodsOf = () => false, chooseObject = () => {};
 
 // Select a pod or a node (null: nothing) and repaint the cards of the old and the new selection.
 export function select(sel) {
@@ -50,6 +50,10 @@ function touches(d, follow) {
   if (!follow) return false;
   if (follow === 'cp') return !!d.controlPlane;
   const i = follow.indexOf(':'), kind = follow.slice(0, i), id = follow.slice(i + 1);
+  if (kind === 'object') {
+    const ch = d.objects;
+    return !!ch && ((ch.remove || []).includes(id) || (ch.upsert || []).some((o) => o.kind + '/' + o.namespace + '/' + o.name === id));
+  }
   const ch = kind === 'pod' ? d.pods : d.nodes;
   if (!ch) return false;
   const key = kind === 'pod' ? 'uid' : 'name';
@@ -110,19 +114,41 @@ export function selectRef(ref) {
     openPanel(cfg.panelBase + 'pods/' + enc(pod.namespace) + '/' + enc(pod.name) + '/panel');
     return true;
   }
+  if (ref.kind && ref.namespace !== undefined) { openObject(ref.kind + '/' + ref.namespace + '/' + ref.name); return true; }
   return showPodsOf(ref.name); // a controller's pods are named after it: show them, dim the rest
 }
+// the panel of a workload, Service or claim ("Kind/namespace/name"); opening it chooses the object on the map
+export function objectPanelUrl(key) {
+  const [kind, ns, name] = key.split('/');
+  const enc = encodeURIComponent;
+  if (kind === 'Service') return panelUrl('services/' + enc(ns) + '/' + enc(name) + '/panel');
+  if (kind === 'PersistentVolumeClaim') return panelUrl('claims/' + enc(ns) + '/' + enc(name) + '/panel');
+  return panelUrl('workloads/' + enc(kind) + '/' + enc(ns) + '/' + enc(name) + '/panel');
+}
+export function openObject(key) { openPanel(objectPanelUrl(key)); }
 export function closePanel() {
   if (!panel) return;
   panel.replaceChildren(...panelEmpty.map((n) => n.cloneNode(true)));
   panel.dataset.open = '0';
   delete panel.dataset.url;
   select(null);
+  chooseObject('');
 }
 
 // panelEl: the side panel; config: {panelBase, replayBase}; podsOf(name): shows a controller's pods (filters.js)
-export function initPanels(panelEl, config, podsOf) {
-  panel = panelEl; cfg = config; showPodsOf = podsOf;
+// choose(key): lights up an object's pods (filters.js); an object panel that arrives chooses its object
+export function initPanels(panelEl, config, podsOf, choose) {
+  panel = panelEl; cfg = config; showPodsOf = podsOf; chooseObject = choose || chooseObject;
+  if (panel) panel.addEventListener('htmx:afterSwap', () => {
+    const chosen = panel.querySelector('[data-select]');
+    if (chosen) chooseObject(chosen.dataset.select);
+  });
+  if (panel) document.body.addEventListener('htmx:beforeRequest', (e) => { // a link of the list beside the map
+    if (e.detail.target === panel && !panel.contains(e.target) && e.detail.requestConfig) {
+      panel.dataset.open = '1';
+      panel.dataset.url = e.detail.requestConfig.path;
+    }
+  });
   panelEmpty = panel ? Array.from(panel.childNodes).map((n) => n.cloneNode(true)) : [];
   if (panel) {
     panel.addEventListener('htmx:beforeRequest', (e) => {  // links inside a panel open panels too
