@@ -24,6 +24,9 @@ from clusterviz.wire import Delta, SourceStatus
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+StateVersion = tuple[int, int, int]
+"""(runtime, revision, seq) of the model a state describes: equal versions, identical bytes. ``runtime`` tells
+runtimes of the same cluster apart (a watcher's successor, a restart), whose revisions start again."""
 FEED_SIZE = 50
 """How many of the latest changes the runtime keeps for the map's feed (every state carries them)."""
 
@@ -116,7 +119,8 @@ class ClusterRuntime:
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()  # one start at a time; readers never wait for it
         self._started_event = threading.Event()
-        self._state_cache: dict[tuple[bytes, PodFormat], tuple[tuple[int, int], bytes]] = {}
+        self._state_cache: dict[tuple[bytes, PodFormat], tuple[StateVersion, bytes]] = {}
+        self._instance = time.time_ns()
         self._started = False
         self.tracker = Tracker()  # what changed, told in the feed: the history timeline's own detection
 
@@ -145,22 +149,38 @@ class ClusterRuntime:
             raise ValueError(f"unknown pod format {pods!r}")
         if pods == "full":
             return self._full_state_json(first_fields)
+        return self.state_entry(first_fields, pods)[1]
+
+    def state_version(self) -> StateVersion:
+        """The version :meth:`state_json` would be made at now. Milliseconds under the lock."""
+        with self._lock:
+            return self._current_version()
+
+    def _current_version(self) -> StateVersion:
+        store = self.store
+        if not self._started:  # still connecting: the source's own word on why
+            store.set_source(self.source.status())
+        store.refresh()
+        return (self._instance, store.revision, store.seq)
+
+    def state_entry(self, first_fields: bytes = b"", pods: PodFormat = "objects") -> tuple[StateVersion, bytes]:
+        """:meth:`state_json` (objects or table) with the version it describes: the same bytes object for as long
+        as that version lasts, so every caller shares it. ``pods="full"`` is made anew each time (exports)."""
+        if pods == "full":
+            version = self.state_version()
+            return version, self._full_state_json(first_fields)
         kind = (first_fields, pods)
         with self._lock:
-            store = self.store
-            if not self._started:  # still connecting: the source's own word on why
-                store.set_source(self.source.status())
-            store.refresh()
-            version = (store.revision, store.seq)
+            version = self._current_version()
             cached = self._state_cache.get(kind)
             if cached is not None and cached[0] == version:
-                return cached[1]
-            parts = store.state_json_parts(first_fields, pods)
+                return cached
+            parts = self.store.state_json_parts(first_fields, pods)
         data = parts.join()
         with self._lock:  # a state of an older version is of no use to anybody: it goes
             cache = self._state_cache = {k: v for k, v in self._state_cache.items() if v[0] == version}
             cache[kind] = (version, data)
-        return data
+        return version, data
 
     def _full_state_json(self, first_fields: bytes) -> bytes:
         """The state with whole pod views (for exports): not cached, serialised outside the lock."""

@@ -1,4 +1,5 @@
-"""The websocket of a cluster's map: the full state first, then the deltas the runtime publishes."""
+"""The websocket of a cluster's map: the full state first (shared by every client of its version and scope), then the
+deltas the runtime publishes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from clusterviz.store import pod_format
+from dashboard.access.scope import EVERYTHING, Scope
+from dashboard.access.websocket import SEEN
+from dashboard.firststate import FirstState, first_states
 from dashboard.hub import UnknownCluster, group_name, hub
+from dashboard.outbound import EXTENSION, SHARED
 from dashboard.remote import WatcherUnavailable
 
 CLOSE_BAD_REQUEST = 4400
@@ -28,6 +33,19 @@ watcher gone): close, so the client reconnects, rejoins and resyncs."""
 def silence_limit() -> float:
     """Seconds without any message (a heartbeat comes every CLUSTERVIZ_HEARTBEAT s) before giving up on a group."""
     return max(10.0, 5 * float(settings.CLUSTERVIZ_HEARTBEAT))
+
+
+def first_state_message(state: FirstState, shared: bool) -> dict[str, Any]:
+    """The ASGI message of a first state: its shared bytes where the server writes them as they are, else text.
+    A narrowed scope's state says which pods it holds (dashboard.access.websocket filters the deltas by them)."""
+    message: dict[str, Any] = {"type": "websocket.send"}
+    if shared:
+        message[SHARED] = state.data
+    else:
+        message["text"] = state.data.decode()
+    if state.seen is not None:
+        message[SEEN] = state.seen
+    return message
 
 
 class ClusterConsumer(AsyncWebsocketConsumer):
@@ -57,17 +75,22 @@ class ClusterConsumer(AsyncWebsocketConsumer):
             # After accepting: the first list of a big cluster takes longer than daphne's handshake timeout
             # (5 s), and a socket still handshaking then is dropped. Open, it simply waits for its state.
             await hub.running(cluster)
-        # Made (joined and decoded) in a worker thread, in one piece: no copy of the state on the event loop.
-        # In external mode it comes from the watcher straight to this consumer, never through the group.
+        # Shared: built once per version, format and scope (dashboard.firststate), in a worker thread or the filter
+        # process, and written from those bytes (dashboard.outbound). In external mode it comes from the watcher
+        # straight to this process, never through the group.
         try:
-            message = await source.state_message(pods)
+            state = await first_states.get(source, "message", pods, self._viewer_scope())
         except WatcherUnavailable:
             await self.close(code=CLOSE_NO_WATCHER)
             return
-        await self.send(text_data=message)
+        await self.base_send(first_state_message(state, EXTENSION in self.scope.get("extensions", {})))
         if hub.external:
             self.last_message = time.monotonic()
             self.watchdog = asyncio.create_task(self._watch(silence_limit()))
+
+    def _viewer_scope(self) -> Scope:
+        viewer = self.scope.get("viewer")  # set by dashboard.access.websocket
+        return viewer.scope if viewer is not None else EVERYTHING
 
     async def _watch(self, limit: float) -> None:
         while True:

@@ -9,7 +9,8 @@ Deltas do not pass through here: the watcher's runtime publishes them to the clu
 A request is ``{"type": "watcher.request", "reply": <channel>, "query": <name>, "args": {...}}``; the reply
 ``{"type": "watcher.reply", "result": ...}`` or ``{"type": "watcher.reply", "error": "refused"|"failed",
 "message": ...}``. The queries are few, named and typed (:data:`QUERIES` plus ``state``, ``state.message``,
-``health`` and ``control``), so the same code serves both modes and results survive msgpack.
+``state.version``, ``state.entry`` (a state with its version, shared by :mod:`dashboard.firststate`), ``health`` and
+``control``), so the same code serves both modes and results survive msgpack.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 from clusterviz.grouping import object_summary, pods_of, services_of
-from clusterviz.live import FIRST_LIST_WAIT, STATE_MESSAGE_FIELDS, ClusterRuntime
+from clusterviz.live import FIRST_LIST_WAIT, STATE_MESSAGE_FIELDS, ClusterRuntime, StateVersion
 from clusterviz.sources import FakeSource
 from clusterviz.store import ClusterStore, PodFormat, pod_format
 
 log = logging.getLogger(__name__)
+Frame = Literal["message", "json"]
+"""A first state as the websocket's first message (``{"type":"state",...}``) or as the state endpoint's body."""
 QUERY_TIMEOUT = 5.0
 """Seconds a web process waits for the watcher's answer to a panel query."""
 STATE_TIMEOUT = 30.0
@@ -142,12 +145,14 @@ async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> A
     for its first list, never longer (the runtime's own task starts it; a page must not hang on a cluster)."""
     await runtime.awaited_start(FIRST_LIST_WAIT)
     if query in ("state", "state.message"):
-        try:
-            pods = pod_format(args.get("pods"))
-        except ValueError as error:
-            raise QueryRefused(str(error)) from None
         fields = STATE_MESSAGE_FIELDS if query == "state.message" else b""
-        return await asyncio.to_thread(runtime.state_json, fields, pods)
+        return await asyncio.to_thread(runtime.state_json, fields, _pods_arg(args))
+    if query == "state.version":
+        return list(await asyncio.to_thread(runtime.state_version))
+    if query == "state.entry":
+        fields = STATE_MESSAGE_FIELDS if args.get("frame") == "message" else b""
+        version, data = await asyncio.to_thread(runtime.state_entry, fields, _pods_arg(args))
+        return {"version": list(version), "data": data}
     if query == "health":
         from dashboard import metrics
 
@@ -158,6 +163,13 @@ async def answer(runtime: ClusterRuntime, query: str, args: dict[str, Any]) -> A
     if fn is None:
         raise QueryRefused(f"no query named {query!r}")
     return await runtime.aread(lambda store: fn(store, args))
+
+
+def _pods_arg(args: dict[str, Any]) -> PodFormat:
+    try:
+        return pod_format(args.get("pods"))
+    except ValueError as error:
+        raise QueryRefused(str(error)) from None
 
 
 async def _control(runtime: ClusterRuntime, action: str, form: dict[str, str]) -> dict[str, Any]:
@@ -189,6 +201,16 @@ class LocalCluster:
     async def state_message(self, pods: PodFormat = "objects") -> str:
         runtime = await self.hub.running(self.name)
         return str(await runtime.astate_message(pods))
+
+    async def state_version(self) -> StateVersion:
+        runtime = await self.hub.running(self.name)
+        return await asyncio.to_thread(runtime.state_version)
+
+    async def state_entry(self, frame: Frame, pods: PodFormat) -> tuple[StateVersion, bytes]:
+        """The state (``frame="message"``: the websocket's first message) with its version, as the runtime shares it."""
+        runtime = await self.hub.running(self.name)
+        fields = STATE_MESSAGE_FIELDS if frame == "message" else b""
+        return await asyncio.to_thread(runtime.state_entry, fields, pods)
 
 
 class RemoteCluster:
@@ -222,6 +244,15 @@ class RemoteCluster:
 
     async def state_message(self, pods: PodFormat = "objects") -> str:
         return bytes(await self.query("state.message", timeout=STATE_TIMEOUT, pods=pods)).decode()
+
+    async def state_version(self) -> StateVersion:
+        instance, revision, seq = await self.query("state.version")
+        return int(instance), int(revision), int(seq)
+
+    async def state_entry(self, frame: Frame, pods: PodFormat) -> tuple[StateVersion, bytes]:
+        entry = await self.query("state.entry", timeout=STATE_TIMEOUT, frame=frame, pods=pods)
+        instance, revision, seq = entry["version"]
+        return (int(instance), int(revision), int(seq)), bytes(entry["data"])
 
     # what code written for a runtime (``hub.running(...)``) uses, so it keeps working in external mode
     async def astate_json(self, pods: PodFormat = "objects") -> bytes:

@@ -176,6 +176,11 @@ Daphne would apply the same cap to what clients send; dashboard.access.daphne ta
 CLUSTERVIZ_WS_MAX_INBOUND_BYTES = envint("CLUSTERVIZ_WS_MAX_INBOUND_BYTES", "4096")
 """Largest message (and frame) a client may send on a websocket: the pages send none, so a small cap; larger closes
 the socket (1009) before the message is buffered. Outgoing messages (the state) are not capped by it."""
+CLUSTERVIZ_WS_MAX_OUTBOUND_BYTES = envint("CLUSTERVIZ_WS_MAX_OUTBOUND_BYTES", str(16 * 1024 * 1024))
+"""Bytes a websocket client may leave unread (deltas it does not take, or what waits behind its first state) before
+the server drops it (dashboard/outbound.py); the browser reconnects and starts again with a state."""
+CLUSTERVIZ_WS_FIRST_STATE_SECONDS = envfloat("CLUSTERVIZ_WS_FIRST_STATE_SECONDS", "120")
+"""Seconds a websocket client has to read its first state before it is dropped (it holds that state's bytes)."""
 CLUSTERVIZ_ALLOWED_ORIGINS = [o for o in envstr("CLUSTERVIZ_ALLOWED_ORIGINS").split(",") if o.strip()]
 """Websocket origins (scheme://host[:port]) allowed besides the page's own; empty: those of CSRF_TRUSTED_ORIGINS."""
 CLUSTERVIZ_WATCHER = envstr("CLUSTERVIZ_WATCHER", "inline")

@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,8 +23,10 @@ from clusterviz.processes import EXPLANATIONS
 from clusterviz.store import pod_format
 from dashboard import fake_controls, metrics, panels
 from dashboard import wall as wall_pages
+from dashboard.access.scope import EVERYTHING, Scope
 from dashboard.access.viewers import may
 from dashboard.fake_controls import CONTROLS
+from dashboard.firststate import first_states
 from dashboard.hub import UnknownCluster, hub
 from dashboard.remote import QueryRefused, WatcherUnavailable
 from dashboard.remote import no_metrics as _no_metrics  # noqa: F401  (its old home)
@@ -214,4 +223,17 @@ async def api_state(request: HttpRequest, cluster: str) -> HttpResponse:
         pods = pod_format(request.GET.get("pods"))
     except ValueError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    return HttpResponse(await source.state_json(pods), content_type="application/json")
+    scope = viewer_scope(request)
+    state = await first_states.get(source, "json", pods, scope)
+    if state.etag in request.headers.get("If-None-Match", "").split(", "):
+        response: HttpResponse = HttpResponseNotModified()
+    else:  # the shared bytes as the body: HttpResponse keeps a bytes object as it is
+        response = HttpResponse(state.data, content_type="application/json")
+    response["ETag"] = state.etag
+    response.scoped_for = scope  # type: ignore[attr-defined]  # made for this scope: the middleware leaves it
+    return response
+
+
+def viewer_scope(request: HttpRequest) -> Scope:
+    viewer = getattr(request, "viewer", None)  # set by dashboard.access.middleware
+    return viewer.scope if viewer is not None else EVERYTHING

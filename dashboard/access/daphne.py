@@ -53,3 +53,6 @@ def harden() -> None:
     """Idempotent; the access-log generator daphne's command line made before importing us is covered too."""
     ws_protocol.WebSocketFactory.protocol = InboundCappedProtocol
     access.AccessLogGenerator.write_entry = _redacted_entry
+    from dashboard import outbound  # its protocol is this one's subclass: shared first states, stalled clients dropped
+
+    outbound.install()

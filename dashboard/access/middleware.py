@@ -128,6 +128,8 @@ def after_view(response: HttpResponseBase, route: Route, viewer: Viewer) -> Http
     apply = RESPONSE_FILTERS.get(route.name or "")
     if apply is None or viewer.scope == Scope() or response.status_code != 200:
         return response
+    if getattr(response, "scoped_for", None) == viewer.scope:  # the view made it for this scope (the shared state)
+        return response
     if not isinstance(response, HttpResponse):
         return HttpResponse("forbidden", status=403)  # streamed: cannot be filtered, so not sent
     response.content = apply(viewer.scope, response.content)

@@ -201,6 +201,14 @@ def _object_namespace(obj: Json) -> str:
     return str(obj.get("namespace", ""))
 
 
+def scoped_state(scope: Scope, data: bytes) -> tuple[bytes, Seen]:
+    """A first state (the state endpoint's body, or the websocket's ``{"type":"state",...}``) as the scope may
+    receive it, and the pods it then holds: what :mod:`dashboard.firststate` builds once per version and scope, in
+    the filter process (see :func:`filter_state_frame`)."""
+    filtered = scope.filter_state(orjson.loads(data))
+    return orjson.dumps(filtered), {p["uid"]: _requesting(p) for p in filtered.get("pods", [])}
+
+
 def _zero() -> Json:
     return {"cpu": 0, "memory": 0, "pods": 0}
 

@@ -91,12 +91,26 @@ def filter_processes() -> ProcessPoolExecutor:
     return _filters
 
 
+SEEN = "clusterviz.seen"
+"""Key of a ``websocket.send`` message that carries a state already made for this scope (dashboard.firststate),
+with the pods it holds: passed on as it is; the deltas after it are filtered by those pods."""
+SHARED = "clusterviz.shared"  # dashboard.outbound.SHARED: a message's bytes, written as they are
+
+
 def scoped_send(send: Send, scope: Scope) -> Send:
     """Frames filtered off the event loop, one at a time (so their order and ``seen`` stay consistent): a first
-    state in the filter process, deltas (small) in a worker thread."""
+    state in the filter process, deltas (small) in a worker thread. A state the consumer made for this scope
+    (with :data:`SEEN`) is not filtered again; one without it is, whatever its form."""
     seen: Seen = {}
 
     async def filtered(message: Message) -> None:
+        if SEEN in message:
+            seen.clear()
+            seen.update(message[SEEN])
+            await send({k: v for k, v in message.items() if k != SEEN})
+            return
+        if SHARED in message:  # not made for this scope: filtered as text
+            message = {"type": "websocket.send", "text": bytes(message[SHARED]).decode()}
         text = message.get("text") if message.get("type") == "websocket.send" else None
         if text is not None and text.startswith(STATE_FRAME):
             loop = asyncio.get_running_loop()

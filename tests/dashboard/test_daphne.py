@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FAKE_SECRET = "cvz_" + "s3cr3t" * 7
 INBOUND = 10 * 1024 * 1024
 FIRST_STATE = 25_000_000
+STALL_SECONDS = 30
+"""How long the big server gives a client to read its first state (CLUSTERVIZ_WS_FIRST_STATE_SECONDS)."""
 
 
 def free_port() -> int:
@@ -131,7 +133,11 @@ def big_daphne(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     """~54,000 pods: a first state (pods as objects) of more than 25 MB, with daphne's own cap left at its
     default (1 MiB) — no --websocket-max-message-size on the command line."""
     server = Process(
-        tmp_path_factory.mktemp("big"), DAPHNE, CLUSTERVIZ_FAKE_WORKERS="100", CLUSTERVIZ_FAKE_PODS_PER_NODE="540"
+        tmp_path_factory.mktemp("big"),
+        DAPHNE,
+        CLUSTERVIZ_FAKE_WORKERS="100",
+        CLUSTERVIZ_FAKE_PODS_PER_NODE="540",
+        CLUSTERVIZ_WS_FIRST_STATE_SECONDS=str(STALL_SECONDS),
     )
     server.wait_ready()
     yield server
@@ -181,3 +187,50 @@ def test_small_control_messages_are_still_accepted(big_daphne: Process) -> None:
     sock.send('{"type":"ping"}')
     assert sock.recv().startswith('{"type":')  # the stream goes on (a heartbeat or delta)
     sock.close()
+
+
+def stalled_websocket(server: Process) -> socket.socket:
+    """A websocket handshake, and then nothing read: a receive buffer of 4 KiB, full at once."""
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    sock.sendall(
+        (
+            f"GET /ws/clusters/demo/?pods=objects HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Origin: {server.url}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    return sock
+
+
+def received_until_closed(sock: socket.socket) -> int:
+    """Read what the server sent until it closed the connection (or reset it): how many bytes came."""
+    total = 0
+    sock.settimeout(60)
+    try:
+        while chunk := sock.recv(1 << 20):
+            total += len(chunk)
+    except ConnectionResetError:
+        pass
+    return total
+
+
+def test_clients_that_stop_reading_hold_no_copy_of_the_state_and_are_dropped(big_daphne: Process) -> None:
+    """Ten clients take no byte of their first state (> 25 MB each, as objects). Daphne alone buffered each one's
+    copy whole (~10 x 25 MB); the server writes from the one shared state as sockets drain, so they cost it little,
+    and once their time to read it is up they are dropped."""
+    reader = websocket_to(big_daphne, "?pods=objects")
+    state = len(reader.recv())  # the shared state of this version exists now
+    before = big_daphne.rss_kib()
+    stalled = [stalled_websocket(big_daphne) for _ in range(10)]
+    peak = before
+    deadline = time.monotonic() + STALL_SECONDS + 120
+    while big_daphne.log.read_text().count("dropped: first state not read") < len(stalled):
+        assert time.monotonic() < deadline, "stalled clients were never dropped"
+        peak = max(peak, big_daphne.rss_kib())
+        time.sleep(0.2)
+    grown_mib = (peak - before) / 1024
+    assert grown_mib < 10 * state / 2**20 / 4, f"10 stalled clients grew the server by {grown_mib:.0f} MiB"
+    assert all(received_until_closed(sock) < state for sock in stalled), "each was cut off before its state ended"
+    reader.close()

@@ -422,12 +422,12 @@ async def test_a_scoped_socket_filters_its_first_state_in_another_process(
 ) -> None:
     """A namespace filter over a 150,000-pod state holds the GIL for seconds (bench/scoped_filter.py): in a
     thread, as on the event loop, it would stall every socket. The first state goes to a process of its own;
-    deltas, small, to a thread."""
+    deltas, small, to a thread. It is made there once per version and scope (dashboard.firststate)."""
     import multiprocessing
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    from dashboard.access.scope import Scope
+    from dashboard.access.scope import Scope, scoped_state
 
     class Recording(ProcessPoolExecutor):
         submitted: list[Any] = []
@@ -452,7 +452,7 @@ async def test_a_scoped_socket_filters_its_first_state_in_another_process(
     try:
         state = orjson.loads(await communicator.receive_from(timeout=60))
         assert state["type"] == "state" and {p["namespace"] for p in state["pods"]} == {"default"}
-        assert Recording.submitted == [websocket.filter_state_frame] and not threads
+        assert Recording.submitted == [scoped_state] and not threads
         assert orjson.loads(await communicator.receive_from(timeout=10))["type"] in ("heartbeat", "delta")
         assert threads and threading.main_thread() not in threads
     finally:
