@@ -132,7 +132,8 @@ class OutboundProtocol(InboundCappedProtocol):
         log.warning("websocket %s dropped: %s", self.client_addr, why)
         self._dropped, self._state, self._waiting = True, None, None
         self._cancel_poll()
-        self.transport.abortConnection()
+        if self.transport is not None:
+            self.transport.abortConnection()
 
     def _cancel_poll(self) -> None:
         if self._poll is not None and self._poll.active():
