@@ -351,6 +351,41 @@ def open_page(
     return ctx, page, time.perf_counter() - t
 
 
+BASELINE_PATH = "/__bench_baseline"
+BASELINE_HTML = """<!doctype html><meta charset="utf-8"><title>baseline</title><body style="margin:0">
+<canvas id="c" width="1600" height="1000"></canvas><script>
+(async () => {
+  const text = await (await fetch(STATE_URL)).text();
+  const t0 = performance.now();
+  const st = JSON.parse(text);
+  const t1 = performance.now();
+  const t = st.podTable, n = t ? t.rows.length : st.pods.length;
+  const colour = {running: '#2e7d32', pending: '#f9a825', failed: '#c62828', succeeded: '#546e7a'};
+  const g = document.getElementById('c').getContext('2d'), cols = Math.ceil(Math.sqrt(n * 1.6)), w = 1600 / cols;
+  for (let i = 0; i < n; i++) {
+    g.fillStyle = colour[t ? t.values[t.rows[i][6]] : st.pods[i].statusClass] || '#888';  // a field read per pod
+    g.fillRect((i % cols) * w, Math.floor(i / cols) * w, w * 0.8, w * 0.8);
+  }
+  requestAnimationFrame(() => { window.__baseline = {renderedAtMs: performance.now(), stateFetchedAtMs: t0,
+    parseMs: t1 - t0, fetchedToRenderedMs: performance.now() - t0, stateChars: text.length, pods: n}; });
+})();
+</script>"""
+"""The practical limit of this browser (issue 12): a page that only fetches the state (the same pod format, from the
+same server), parses it and fills one rectangle per pod. Its renderedAtMs counts from its navigation, as the map's."""
+
+
+def baseline_render(browser: Any, server: DjangoServer, timeout_s: float = 600) -> dict[str, Any]:
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1.0)
+    page = ctx.new_page()
+    body = BASELINE_HTML.replace("STATE_URL", json.dumps(f"/api/v1/clusters/{CLUSTER}/state?pods=table"))
+    page.route(server.url(BASELINE_PATH), lambda route: route.fulfill(status=200, content_type="text/html", body=body))
+    page.goto(server.url(BASELINE_PATH), wait_until="commit", timeout=timeout_s * 1000)
+    page.wait_for_function("() => window.__baseline !== undefined", timeout=timeout_s * 1000, polling=50)
+    info = page.evaluate("() => window.__baseline")
+    ctx.close()
+    return _r(info)
+
+
 def first_render_info(page: Any, wall_s: float) -> dict[str, Any]:
     info = page.evaluate(FIRST_RENDER_INFO_JS)
     info["wallSecondsPython"] = wall_s
@@ -406,13 +441,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ctx.close()
             print(f"e2e {args.workers}: cold first render {cold['renderedAtMs']} ms", file=sys.stderr, flush=True)
             # -- warm first renders -------------------------------------------------------------------
-            warm = []
+            warm: list[dict[str, Any]] = []
+            baselines: list[dict[str, Any]] = []  # alternating with the warm renders, same browser, same server
             for i in range(args.warm):
                 ctx, page, wall = open_page(browser, server, errors)
                 w = first_render_info(page, wall)
                 w["loadavg"] = [round(x, 2) for x in os.getloadavg()]
                 warm.append(w)
                 ctx.close()
+                baselines.append(baseline_render(browser, server))
                 print(
                     f"e2e {args.workers}: warm first render {i + 1}: {w['renderedAtMs']} ms",
                     file=sys.stderr,
@@ -432,6 +469,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if any(w.get(k) is not None for w in warm)
             }
             out["warmMedian"]["runs"] = len(warm)
+            out["baseline"] = baselines
+            if baselines:
+                base = statistics.median(b["renderedAtMs"] for b in baselines)
+                out["baselineMedianRenderedAtMs"] = round(base, 1)
+                out["warmOverBaseline"] = round(out["warmMedian"]["renderedAtMs"] / base, 2)
             out["warmMedian"]["stateChars"] = warm[0]["stateChars"] if warm else None
             # -- churn window: websocket bytes, deltas, stats --------------------------------------------
             frames: list[tuple[float, int]] = []

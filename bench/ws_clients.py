@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_browser import DjangoServer, proc_mem_mb
+from e2e_browser import DjangoServer, proc_mem_mb, wait_for_pods
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--pods", choices=("table", "objects"), default="table")
     ap.add_argument("--hold", type=float, default=5.0)
+    ap.add_argument(
+        "--scenario", default="churn", help="the fake cluster's (churn: a new version every tick; quiet: one version)"
+    )
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -86,12 +89,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "workers": args.workers,
         "clients": args.clients,
         "pods": args.pods,
+        "scenario": args.scenario,
         "mallocEnv": os.environ.get("MALLOC_MMAP_THRESHOLD_", "(unset: dashboard/memory.py fixes it at 1 MiB)"),
         "loadavgStart": os.getloadavg(),
     }
-    server = DjangoServer(args.workers, args.pods_per_node, "churn", 0.25, OUT / "ws-clients-server.log", 1 << 30)
+    server = DjangoServer(args.workers, args.pods_per_node, args.scenario, 0.25, OUT / "ws-clients-server.log", 1 << 30)
     try:
         result["afterStart"] = proc_mem_mb(server.proc.pid)
+        # every pod listed before the first client: a state of a cluster still listing is empty (and small)
+        result["podsListedS"] = wait_for_pods(server, args.workers * args.pods_per_node, 1800)
         result.update(asyncio.run(_clients(server, args.clients, args.pods, args.hold)))
     finally:
         server.close()
