@@ -22,6 +22,7 @@ import argparse
 import html
 import json
 import mimetypes
+import os
 import random
 import statistics
 import sys
@@ -394,23 +395,18 @@ def render_page(state_url: str = "", ws_path: str = "") -> str:
     import django
     from django.conf import settings
 
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            INSTALLED_APPS=["django.contrib.staticfiles", "django_htmx"],
-            TEMPLATES=[
-                {
-                    "BACKEND": "django.template.backends.django.DjangoTemplates",
-                    "DIRS": [str(ROOT / "templates")],
-                    "APP_DIRS": True,
-                }
-            ],
-            STATIC_URL="/static/",
-        )
+    if not settings.configured:  # the project's own settings: the page's template tags are its apps'
+        sys.path.insert(0, str(ROOT)) if str(ROOT) not in sys.path else None
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+        os.environ.setdefault("SECRET_KEY", "bench-only")
         django.setup()
+    from django.contrib.auth.models import AnonymousUser
     from django.template.loader import render_to_string
+    from django.test import RequestFactory
 
     base = f"/clusters/{CLUSTER}/"
+    request = RequestFactory().get(base)
+    request.user = AnonymousUser()
     return render_to_string(
         "dashboard/cluster_map.html",
         {
@@ -421,6 +417,7 @@ def render_page(state_url: str = "", ws_path: str = "") -> str:
             "ws_path": ws_path,  # both empty = fixture mode: the harness injects the state
             "panel_base": base,
         },
+        request=request,
     )
 
 
