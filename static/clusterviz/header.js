@@ -122,10 +122,12 @@ export function renderControlPlane() {
     li.dataset.health = healthClass(worst);
     const head = el('button', 'cv-chip-main');
     head.type = 'button';
-    head.setAttribute('aria-label', interpolate(_('%(process)s: %(health)s — open details'), { process: name, health: healthText(worst) }));
+    const shown = inst.length > 1 ? name + ' ×' + inst.length : name;  // the name as the chip shows it
+    head.setAttribute('aria-label', interpolate(_('%(process)s: %(health)s — open details'), { process: shown, health: healthText(worst) }));
     head.appendChild(el('span', 'cv-hd cv-h-' + healthClass(worst)));
-    head.appendChild(el('span', 'cv-chip-name', name));
-    if (inst.length > 1) head.appendChild(el('span', 'cv-muted', '×' + inst.length));
+    // Spaces between the words: the visible text ("etcd healthy") must read as part of the button's name.
+    head.append(el('span', 'cv-chip-name', name), ' ');
+    if (inst.length > 1) head.append(el('span', 'cv-muted', '×' + inst.length), ' ');
     head.appendChild(el('span', 'cv-chip-health', healthText(worst)));
     head.addEventListener('click', () => openPanel(processUrl(name, inst.length === 1 ? inst[0].node : '')));
     li.appendChild(head);

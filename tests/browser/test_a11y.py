@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -51,17 +50,6 @@ def staff(browser: Any, site: Server) -> Iterator[Any]:
     context.close()
 
 
-ELSEWHERE = {
-    ("label-content-name-mismatch", "cv-chip-main"): (
-        "the control-plane chips' buttons are built by map.js / header.js (issue 16's module split, another change):"
-        " their visible words (name, health) run together without a space, so 'etcdhealthy' is not in the"
-        " accessible name 'etcd: healthy — open details'; a space between the spans fixes it"
-    ),
-}
-"""Serious findings in code this change may not touch, by rule and element class, with where the fix goes.
-Strict: one listed here that no longer occurs fails the test (remove it here), so the list cannot outlive it."""
-
-
 def findings(page: Any) -> list[dict[str, Any]]:
     """axe-core's serious and critical findings on the page as it is now."""
     require(AXE.exists(), f"{AXE.relative_to(ROOT)} (npm ci)")
@@ -72,14 +60,6 @@ def findings(page: Any) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in BLOCKING]
 
 
-def elsewhere(finding: dict[str, Any]) -> bool:
-    """Whether every element of a finding has a class that ELSEWHERE names for its rule."""
-    classes = [cls for rule, cls in ELSEWHERE if rule == finding["id"]]
-    opening = (re.match(r"<[^>]*>", node["html"]) for node in finding["nodes"])
-    tags = [tag[0] if tag else "" for tag in opening]
-    return bool(classes) and all(any(re.search(rf'class="[^"]*\b{c}\b', tag) for c in classes) for tag in tags)
-
-
 def described(finding: dict[str, Any]) -> str:
     targets = [node["target"] for node in finding["nodes"][:6]]
     return f"{finding['impact']} {finding['id']}: {finding['help']} {targets} {finding['nodes'][0]['failureSummary']}"
@@ -87,7 +67,7 @@ def described(finding: dict[str, Any]) -> str:
 
 def assert_clean(page: Any, name: str) -> None:
     found = findings(page)
-    blocking = [described(f) for f in found if not elsewhere(f)]
+    blocking = [described(f) for f in found]
     assert not blocking, "\n".join([f"{name} ({page.url}):", *blocking])
 
 
@@ -184,12 +164,6 @@ def test_the_login_page_has_no_serious_or_critical_violation(browser: Any, site:
         assert_clean(page, "login")
     finally:
         context.close()
-
-
-def test_what_is_listed_as_fixed_elsewhere_still_occurs(staff: Any, site: Server) -> None:
-    the_map(staff, site.url)
-    still = {(f["id"], sel) for f in findings(staff) for rule, sel in ELSEWHERE if rule == f["id"] and elsewhere(f)}
-    assert still == set(ELSEWHERE), f"fixed: remove {set(ELSEWHERE) - still} from ELSEWHERE"
 
 
 def test_the_replay_slider_is_announced_as_a_moment_not_a_number(staff: Any, site: Server) -> None:
