@@ -353,8 +353,9 @@ class Control:
 
 
 CONTROLS: list[Control] = [
-    Control("scale", _("Scale users-deployment"),
-            _("Change the Deployment's replicas and watch the ReplicaSet add or remove pods."), _scale,
+    Control("scale", _("Scale a Deployment"),
+            _("Change the replicas of the Deployment chosen on the map (users-deployment if none) and watch its "
+              "ReplicaSet add or remove pods."), _scale,
             ("deployment",)),
     Control("rolling-update", _("Roll out a new image"),
             _("Update the Deployment's image: a new ReplicaSet (the next revision) replaces pods one by one."),

@@ -66,3 +66,53 @@ def test_a_refusal_is_said_beside_the_controls(page: Any, server: Server) -> Non
     refused.wait_for(timeout=10_000)
     assert "selector` does not match template `labels`" in refused.inner_text()
     assert "selector must match the labels" in page.locator("#fake-answer [data-answer-note]").inner_text()
+
+
+def desired(page: Any, key: str) -> int:
+    value: int = page.evaluate("k => window.clusterviz.state.objects.get(k).desired", key)
+    return value
+
+
+def test_scale_aims_at_the_deployment_whose_panel_is_open_not_users_deployment(page: Any, server: Server) -> None:
+    server.log_in(page)
+    open_map(page, server)
+    coredns, users = "Deployment/kube-system/coredns", "Deployment/default/users-deployment"
+    before = desired(page, users)
+    page.locator(f"#object-list [data-object='{coredns}'] a").click()
+    page.wait_for_selector(f"#side-panel [data-panel='workload'][data-select='{coredns}']", timeout=10_000)
+    scale = page.locator("#fake-controls form[data-action='scale']")
+    assert scale.locator("input[name='deployment']").input_value() == "kube-system/coredns"
+    assert "Deployment kube-system/coredns" in page.locator("#fake-target").inner_text()
+
+    scale.locator("input[name='replicas']").fill("3")
+    scale.locator("button").click()
+    page.wait_for_function("document.getElementById('fake-answer').textContent.includes('kube-system/coredns')",
+                           timeout=10_000)
+    page.wait_for_function(f"window.clusterviz.state.objects.get('{coredns}').desired === 3", timeout=30_000)
+    page.wait_for_selector("#side-panel [data-panel='workload'] [data-desired='3']", timeout=30_000)
+    assert desired(page, users) == before, "users-deployment is untouched"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.screenshot(path=str(ARTIFACTS / "fake-controls-deployment-1280x720.png"))
+
+
+def test_a_pods_panel_aims_roll_out_at_its_deployment(page: Any, server: Server) -> None:
+    server.log_in(page)
+    open_map(page, server)
+    pod = page.evaluate("[...window.clusterviz.state.pods.values()].find(p => p.owner && p.owner.name === 'coredns')")
+    click_rect(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pod["uid"]))
+    page.wait_for_selector("#side-panel [data-panel='pod'][data-deployment='kube-system/coredns']", timeout=10_000)
+    roll = page.locator("#fake-controls form[data-action='rolling-update']")
+    revision = "k => window.clusterviz.state.objects.get(k).revision"
+    before = page.evaluate(revision, "Deployment/default/users-deployment")
+    page.wait_for_function(
+        "document.querySelector(\"#fake-controls form[data-action='rolling-update'] input[name='deployment']\")"
+        ".value === 'kube-system/coredns'", timeout=5_000)
+    target = page.locator("#fake-target").inner_text()
+    assert f"pod kube-system/{pod['name']}" in target and "Deployment kube-system/coredns" in target
+
+    roll.locator("button").click()
+    page.wait_for_function("document.getElementById('fake-answer').textContent.includes('kube-system/coredns')",
+                           timeout=10_000)
+    page.wait_for_function(f"({revision})('Deployment/kube-system/coredns') === 2", timeout=30_000)
+    assert page.evaluate(revision, "Deployment/default/users-deployment") == before, "users-deployment is untouched"
