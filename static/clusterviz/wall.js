@@ -134,12 +134,14 @@ class Cluster {
     Object.assign(s, { seq: d.seq, revision: d.revision, source: d.source || s.source });
   }
   start() { this.stream.start(); }
-  // live, connecting (never live yet: the server says so with state "connecting"), or stale (the stream or
-  // the source broke after it was live, or the source is in error)
+  // live, connecting (never live yet: the server says so with state "connecting"), error (the server says its
+  // source is in error, before or after a list: an alarm, not a wait) or stale (this page's stream broke or
+  // fell silent, so what the server says now is unknown; or the server says its source is stale)
   freshness() {
     const src = this.state.source;
     if (!this.have) return { st: 'connecting', text: T.connecting };
     if (!this.wsOpen || Date.now() - this.lastMsgAt > STALE_MS) return { st: 'stale', text: fmt('noUpdate', { time: hhmmss(this.lastMsgAt) }) };
+    if (src && src.state === 'error') return { st: 'error', text: this.errorText(src) };
     // never reached (connecting, or an error before any list — no resourceVersion yet —: a broken kubeconfig)
     if (src && src.state !== 'live' && (src.state === 'connecting' || !src.resourceVersion)) return { st: 'connecting', text: src.reason ? evText(src.reason) : T.notConnected };
     if (src && src.state !== 'live') {
@@ -148,7 +150,12 @@ class Cluster {
     }
     return { st: 'live', text: T.live + ' · ' + fmt('lastUpdate', { time: hhmmss(this.lastMsgAt) }) };
   }
+  errorText(src) {
+    const why = src.reason ? evText(src.reason) : T.sourceError;
+    return src.lastEventAt ? fmt('noUpdate', { time: hhmmss(src.lastEventAt * 1000) }) + ' — ' + why : why;
+  }
 }
+const HEADS = { connecting: 'notConnectedHead', error: 'errorHead', stale: 'staleHead' };
 
 // ------------------------------------------------------------------ what is wrong, named
 function problems(cl, nodes) {
@@ -555,7 +562,7 @@ function singleWall() {
     const banner = $('wall-stale');
     banner.hidden = st === 'live' || (st === 'connecting' && !cl.have);
     banner.dataset.state = st;
-    if (!banner.hidden) { setText($('wall-stale-head'), st === 'connecting' ? T.notConnectedHead : T.staleHead); setText($('wall-stale-text'), text); }
+    if (!banner.hidden) { setText($('wall-stale-head'), T[HEADS[st]]); setText($('wall-stale-text'), text); }
     if (!cl.have) renderList($('wall-problems'), problemItems(cl, [], MAX_PROBLEMS));
   }
   function rotationValues() {
@@ -653,7 +660,7 @@ function fleetWall() {
         if (card.cl.have) renderWords(card);
         card.dirty = true; card.schedule();
       }
-      setText(q(card, '.fleet-live'), st === 'live' ? T.live : st === 'connecting' ? T.notConnectedHead + ' — ' + text : T.staleHead + ' — ' + text);
+      setText(q(card, '.fleet-live'), st === 'live' ? T.live : T[HEADS[st]] + ' — ' + text);
     }
     const live = cards.filter((c) => c.el.dataset.state === 'live').length;
     setText($('fleet-summary'), fmt('fleetSummary', { live, count: cards.length }));

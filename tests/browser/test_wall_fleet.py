@@ -11,6 +11,7 @@ import pytest
 
 import tests.browser.conftest as conftest
 from tests.browser.conftest import ARTIFACTS, Server
+from tests.browser.test_a11y import assert_clean
 from tests.browser.test_wall import create_token
 from tests.browser.test_wall_screen import SCREENS, close, screen
 
@@ -51,6 +52,36 @@ def card(page: Any, name: str) -> Any:
     return page.locator(f"[data-fleet-cluster='{name}']")
 
 
+def frame(card: Any) -> list[str]:
+    """How a card is framed: its border's style and colour, its label's background."""
+    style: list[str] = card.evaluate(
+        "el => { const s = getComputedStyle(el), l = getComputedStyle(el.querySelector('.fleet-live'));"
+        " return [s.borderTopStyle, s.borderTopColor, s.backgroundColor, l.backgroundColor]; }")
+    return style
+
+
+def test_an_error_has_its_own_alarm_frame_apart_from_stale_and_not_connected(browser: Any,
+                                                                                fleet_server: Server) -> None:
+    """The server says the broken cluster's source is in error (a missing kubeconfig): the card says ERROR in
+    its own frame, which is neither the calm dashes of "not connected yet" nor the frame of a stale picture."""
+    page = browser.new_context(viewport={"width": 1280, "height": 720}, bypass_csp=True).new_page()  # axe
+    page.goto(f"{fleet_server.url}/wall/?animate=0")
+    connecting = frame(card(page, "broken"))  # as the page starts: not connected yet, before any state
+    page.wait_for_selector("[data-fleet-cluster='broken'][data-state='error']", timeout=20_000)
+    page.wait_for_selector("[data-fleet-cluster='demo'][data-state='live']", timeout=20_000)
+    broken = card(page, "broken")
+    assert broken.locator(".fleet-live").inner_text().startswith("ERROR — ")
+    assert "does not exist" in broken.locator(".fleet-live").inner_text(), "the reason the server gave"
+    error = frame(broken)
+    assert error[0] == "double" and error != connecting
+    page.screenshot(path=str(ARTIFACTS / "wall-fleet-error-1280x720.png"))
+    assert_clean(page, "fleet wall with a cluster in error")  # the alarm's words keep their contrast
+    fleet_server.stop()
+    page.wait_for_selector("[data-fleet-cluster='demo'][data-state='stale']", timeout=20_000)
+    assert frame(card(page, "demo")) not in (error, connecting)
+    page.context.close()
+
+
 def open_fleet(page: Any, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
@@ -66,8 +97,8 @@ def test_the_fleet_shows_every_cluster_and_marks_the_stale_ones(browser: Any, fl
     page.evaluate("window.clusterviz.redraw()")
     tiles = page.evaluate("window.clusterviz.fleet.map(f => [f.name, f.tiles().length])")
     assert tiles == [["broken", 0], ["demo", 4], ["staging", 4]], "each cluster's nodes, a tile each"
-    page.wait_for_selector("[data-fleet-cluster='broken'][data-state='connecting']", timeout=10_000)
-    assert card(page, "broken").locator(".fleet-live").inner_text().startswith("NOT CONNECTED YET — "), "never live"
+    page.wait_for_selector("[data-fleet-cluster='broken'][data-state='error']", timeout=10_000)
+    assert card(page, "broken").locator(".fleet-live").inner_text().startswith("ERROR — "), "the source's error"
     assert "does not exist" in card(page, "broken").locator(".fleet-live").inner_text()
     counts = card(page, "broken").locator("[data-count]").all_inner_texts()
     assert counts == ["\u2013"] * 4, f"a cluster never listed counts nothing (an en dash), not 0: {counts}"
@@ -80,9 +111,11 @@ def test_the_fleet_shows_every_cluster_and_marks_the_stale_ones(browser: Any, fl
         page.evaluate("window.clusterviz.redraw()")
         page.screenshot(path=str(ARTIFACTS / f"wall-fleet-{width}x{height}.png"))
 
+    error_frame = frame(card(page, "broken"))
     fleet_server.stop()  # the stream stops: every cluster's picture is stale, and says so
     page.wait_for_selector("[data-fleet-cluster='demo'][data-state='stale']", timeout=20_000)
     assert card(page, "demo").locator(".fleet-live").inner_text().startswith("STALE — no update since ")
+    assert frame(card(page, "demo")) != error_frame, "an error is framed as an alarm, not as a stale picture"
     assert card(page, "demo").locator(".fleet-problems li").first.get_attribute("data-kind") == "unknown"
     assert card(page, "demo").locator(".fleet-cp").inner_text() == "as last seen: control plane healthy"
     assert page.locator("#fleet-summary").inner_text() == "0 of 3 clusters live"
