@@ -9,6 +9,7 @@
  * pointer.js mouse, touch and keys                     panels.js  panels that follow the cluster
  * filters.js filters ↔ URL                             header.js  counts, summary, control plane
  * live.js    the live indicator                        status.js  the status rules and the palette
+ * textview.js the map as text (nodes, failing pods) for a screen reader
  *
  * window.clusterviz is the facade the browser tests, the benchmarks and the replay bar (history.js) use.
  */
@@ -25,6 +26,7 @@ import { closePanel, initPanels, openObject, panelFollows, refreshPanel, selectR
 import { initPointer } from './pointer.js';
 import { parseSelector, selectorMatches } from './selector.js';
 import { createStream, wsUrlOf } from './stream.js';
+import { initTextView, textChanged } from './textview.js';
 import { cssH, cssW, fitView, focusRec, initView, measure, recVisible, relayoutKeepView, resize, view, zoomAt } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -95,6 +97,7 @@ function applyState(st) {
   stats.lastStateApplyMs = performance.now() - t0;
   schedule();
   updateIndicator();
+  textChanged();
 }
 function applyDelta(d) {
   const t0 = performance.now();
@@ -107,6 +110,7 @@ function applyDelta(d) {
   stats.deltas++;
   pendingDeltaApplyMs = (pendingDeltaApplyMs >= 0 ? pendingDeltaApplyMs : 0) + dt;
   schedule();
+  textChanged();
 }
 // the list beside the map (an htmx fragment, templates/dashboard/objects.html) is fetched again when a delta
 // changes an object (htmx throttles it); in a replay it is hidden: it is the live cluster's
@@ -145,6 +149,7 @@ initPanels($('side-panel'), cfg, showPodsOf, choose);
 initPointer(canvas, wrap, $('map-tooltip'));
 initKeyboard($('map-focus'));
 initFilters();
+initTextView($('text-view'), $('text-view-toggle'));
 if (filter.show) openObject(filter.show); // the choice the URL keeps, with its panel
 onFrame(frame);
 
