@@ -7,7 +7,7 @@
  * a line saying what was left out. The server decides a pod's status class and whether it is failing; this
  * only reads them. Cluster text is untrusted: it goes in through textContent only.
  */
-import { _, interpolate, nf } from './i18n.js';
+import { _, interpolate, nf, ngettext } from './i18n.js';
 import { state } from './model.js';
 import { STATUS, healthText, isFailing, silent, statusIndex, statusText } from './status.js';
 
@@ -82,7 +82,7 @@ function renderNodes(sum) {
   const note = root.querySelector('[data-tv-nodes-note]');
   note.textContent = names.length > NODE_CAP
     ? interpolate(_('The first %(shown)s of %(total)s nodes by name; the counts at the top cover them all.'), { shown: nf.format(shown.length), total: nf.format(names.length) })
-    : interpolate(_('%(total)s nodes.'), { total: nf.format(names.length) });
+    : interpolate(ngettext('%(total)s node.', '%(total)s nodes.', names.length), { total: nf.format(names.length) });
 }
 
 function renderFailing(sum) {
@@ -92,7 +92,7 @@ function renderFailing(sum) {
   note.dataset.count = String(sum.failingCount);
   note.textContent = sum.failingCount === 0 ? _('No pod is failing.')
     : more > 0 ? interpolate(_('%(count)s failing pods; the first %(shown)s are listed, and %(more)s more.'), { count: nf.format(sum.failingCount), shown: nf.format(sum.failing.length), more: nf.format(more) })
-      : interpolate(_('%(count)s failing pods.'), { count: nf.format(sum.failingCount) });
+      : interpolate(ngettext('%(count)s failing pod.', '%(count)s failing pods.', sum.failingCount), { count: nf.format(sum.failingCount) });
 }
 
 function render() {

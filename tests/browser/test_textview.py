@@ -84,3 +84,18 @@ def test_the_text_view_shown_is_clean_for_axe(browser: Any, server: Server) -> N
         assert_clean(page, "the map with its text view shown")
     finally:
         context.close()
+
+
+def test_the_text_view_speaks_korean(browser: Any, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_cookies([{"name": "django_language", "value": "ko", "url": server.url}])
+    page = context.new_page()
+    try:
+        open_map(page, server)
+        page.wait_for_selector("#text-view tr[data-node]", state="attached", timeout=10_000)
+        assert page.locator("#text-view-title").text_content() == "지도의 텍스트 보기"
+        assert page.locator("#text-view [data-tv-nodes-note]").text_content() == "노드 4개."
+        assert page.locator("#text-view [data-tv-failing-note]").text_content() == "실패 중인 파드가 없습니다."
+        assert page.locator("#text-view-toggle").text_content() == "텍스트 보기"
+    finally:
+        context.close()
