@@ -75,11 +75,15 @@ async def test_crashing_a_control_plane_process_makes_it_unhealthy(running_hub: 
     assert await process_health(client, "kube-apiserver") == "healthy"
     crash = await client.post("/clusters/demo/fake/crash-component", {"component": "kube-apiserver"})
     assert crash.status_code == 202
-    for _ in range(100):  # the runtime applies the script on its next tick
-        if await process_health(client, "kube-apiserver") == "unhealthy":
+    # The runtime applies the press on its next tick (a press on a loaded machine may answer before it has). The
+    # health is read as seen, not asked again: a crash-looping pod runs briefly between its restarts.
+    seen = []
+    for _ in range(300):
+        seen.append(await process_health(client, "kube-apiserver"))
+        if seen[-1] == "unhealthy":
             break
         await asyncio.sleep(0.1)
-    assert await process_health(client, "kube-apiserver") == "unhealthy"
+    assert seen[-1] == "unhealthy", f"{crash.content.decode()[:300]} then {sorted(set(seen))}"
     assert await process_health(client, "kube-scheduler") == "healthy", "only the one named"
     refused = await client.post("/clusters/demo/fake/crash-component", {"component": "kubelet"})
     assert refused.status_code == 400
