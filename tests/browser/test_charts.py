@@ -63,7 +63,9 @@ def history_with_charts(page: Any, server: Server) -> dict[str, Any]:
 
 def point_at(page: Any, chart: str, t: list[float], k: int) -> None:
     """The mouse over the k-th moment of a chart: a time axis maps time linearly onto the plot's width."""
-    box = page.locator(f"[data-chart='{chart}'] .u-over").bounding_box()
+    over = page.locator(f"[data-chart='{chart}'] .u-over")
+    over.scroll_into_view_if_needed()  # a pointer is only over what is on the screen (the timeline may push it down)
+    box = over.bounding_box()
     x = box["x"] + box["width"] * (t[k] - t[0]) / (t[-1] - t[0])
     page.mouse.move(x, box["y"] + box["height"] / 2)
 
