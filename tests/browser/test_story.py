@@ -61,9 +61,11 @@ def test_old_and_new_pods_are_told_apart_during_a_rollout(browser: Any, server: 
     assert "Deployment default/users-deployment" in text and "my-repo/users-application:v2" in text
     assert "revision 2" in text
 
-    entry.first.locator("button").click()  # the entry links to the Deployment: the map shows its pods
-    page.wait_for_function("document.getElementById('filter-q').value === 'users-deployment-'", timeout=5_000)
-    assert "users-deployment-" in page.url
+    entry.first.locator("button").click()  # the entry links to the Deployment: its panel, and the map lights its pods
+    page.locator("#side-panel [data-panel='workload'][data-object='Deployment/default/users-deployment']").wait_for(
+        timeout=10_000
+    )
+    page.wait_for_function("location.search.includes('show=Deployment%2Fdefault%2Fusers-deployment')", timeout=5_000)
     context.close()
     assert not errors, errors
 
