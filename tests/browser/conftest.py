@@ -123,13 +123,29 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
+RECORDING = {
+    "CLUSTERVIZ_FAKE_SCENARIO": "demo",
+    "CLUSTERVIZ_HISTORY": "1",
+    "CLUSTERVIZ_CHECKPOINT_SECONDS": "5",
+    "CLUSTERVIZ_HISTORY_FLUSH_SECONDS": "0.5",
+    "CLUSTERVIZ_SAMPLE_SECONDS": "2",
+    "CLUSTERVIZ_FAKE_SPEED": "4",
+}
+"""A server recording the demo cluster's story at four times its pace: a checkpoint every 5 s, a sample every 2 s."""
+
+
+def checked_page(browser: Any, **context: Any) -> Iterator[Any]:
+    """A page in a context of its own (viewport, time zone, …); closing it fails on any JavaScript error it saw."""
+    ctx = browser.new_context(**{"viewport": {"width": 1440, "height": 900}, **context})
+    page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.errors = errors
     yield page
-    context.close()
+    ctx.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    yield from checked_page(browser)

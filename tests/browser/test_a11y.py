@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ROOT, Server
+from tests.browser.conftest import RECORDING, ROOT, Server
 from tests.conftest import require
 
 pytestmark = pytest.mark.browser
@@ -23,15 +23,7 @@ BLOCKING = ("serious", "critical")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for every page: the demo cluster at four times its pace, recording its history."""
-    server = Server(
-        tmp_path_factory.mktemp("a11y"),
-        CLUSTERVIZ_FAKE_SCENARIO="demo",
-        CLUSTERVIZ_HISTORY="1",
-        CLUSTERVIZ_CHECKPOINT_SECONDS="5",
-        CLUSTERVIZ_HISTORY_FLUSH_SECONDS="0.5",
-        CLUSTERVIZ_SAMPLE_SECONDS="2",
-        CLUSTERVIZ_FAKE_SPEED="4",
-    )
+    server = Server(tmp_path_factory.mktemp("a11y"), **RECORDING)
     server.start()
     yield server
     server.stop()

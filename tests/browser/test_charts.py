@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ROOT, Server
+from tests.browser.conftest import RECORDING, ROOT, Server, checked_page
 from tests.browser.test_history import recorded_until, wait_recorded
 from tests.conftest import require
 
@@ -23,15 +23,7 @@ NOTHING = "\u2013"  # an en dash: what a chart says where nothing was recorded
 @pytest.fixture
 def recording_server(tmp_path: Path) -> Iterator[Server]:
     """A server that records the demo cluster's story (at four times its pace): a sample every two seconds."""
-    server = Server(
-        tmp_path,
-        CLUSTERVIZ_FAKE_SCENARIO="demo",
-        CLUSTERVIZ_HISTORY="1",
-        CLUSTERVIZ_CHECKPOINT_SECONDS="5",
-        CLUSTERVIZ_HISTORY_FLUSH_SECONDS="0.5",
-        CLUSTERVIZ_SAMPLE_SECONDS="2",
-        CLUSTERVIZ_FAKE_SPEED="4",
-    )
+    server = Server(tmp_path, **RECORDING)
     server.start()
     yield server
     server.stop()
@@ -39,13 +31,7 @@ def recording_server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def seoul_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720}, timezone_id="Asia/Seoul", locale="en-US")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from checked_page(browser, viewport={"width": 1280, "height": 720}, timezone_id="Asia/Seoul", locale="en-US")
 
 
 def history_with_charts(page: Any, server: Server) -> dict[str, Any]:

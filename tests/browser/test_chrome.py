@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import RECORDING, Server, checked_page
 from tests.browser.test_a11y import recorded
 
 pytestmark = pytest.mark.browser
@@ -19,21 +19,12 @@ CANVAS_HEIGHT = "document.getElementById('cluster-canvas').getBoundingClientRect
 
 @pytest.fixture
 def small_screen(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from checked_page(browser, viewport={"width": 1280, "height": 720})
 
 
 @pytest.fixture
 def recording_server(tmp_path: Path) -> Iterator[Server]:
-    server = Server(
-        tmp_path, CLUSTERVIZ_FAKE_SCENARIO="demo", CLUSTERVIZ_HISTORY="1", CLUSTERVIZ_CHECKPOINT_SECONDS="5",
-        CLUSTERVIZ_HISTORY_FLUSH_SECONDS="0.5", CLUSTERVIZ_FAKE_SPEED="4",
-    )  # fmt: skip
+    server = Server(tmp_path, **RECORDING)
     server.start()
     yield server
     server.stop()
