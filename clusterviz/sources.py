@@ -25,18 +25,36 @@ class FakeSource:
     inside the next poll, on the runtime's worker thread, so the simulation is only ever touched there.
     """
 
-    def __init__(self, cluster: FakeCluster, speed: float = 1.0) -> None:
+    def __init__(self, cluster: FakeCluster, speed: float = 1.0, wall: Clock | None = None) -> None:
         self.cluster = cluster
         self.speed = speed
+        self.wall = wall
+        self._polled = False
         self._scripts: deque[Script] = deque()
         self._guard = threading.Lock()
         self._last_event_at: float | None = None
 
     def start(self) -> Relisted:
+        self._catch_up()
         # Streamed, not listed: at 150,000 pods a full list of dicts costs gigabytes the store never needs.
         objects = {kind: self.cluster.iter_list(kind)[0] for kind in WATCHED_KINDS}
         self._last_event_at = self.cluster.clock.now()
         return Relisted(objects)
+
+    def _catch_up(self) -> None:
+        """A simulation whose clock started at the wall clock lives through the time its own building took
+        (minutes at 5,000 nodes) before it is listed, so its changes carry the times they happen at."""
+        if self._lag() > 0:
+            self.cluster.advance(self._lag())  # what it changes is in the list that follows
+
+    def _lag(self) -> float:
+        return self.wall.now() - self.cluster.clock.now() if self.wall is not None else 0.0
+
+    def _step(self, elapsed: float) -> float:
+        """How far the simulation moves in this poll; the first also lives through the loading of its list."""
+        step, first = elapsed * self.speed, not self._polled
+        self._polled = True
+        return max(step, self._lag()) if first else step
 
     def script(self, action: Script) -> None:
         with self._guard:
@@ -66,7 +84,7 @@ class FakeSource:
             self._scripts.clear()
         for action in scripts:
             changes.extend(action(self.cluster))
-        changes.extend(self.cluster.advance(elapsed * self.speed))
+        changes.extend(self.cluster.advance(self._step(elapsed)))
         # What a watcher of a real cluster would hear: the kinds it watches (the fake serves more).
         changes = [c for c in changes if not isinstance(c, WatchEvent) or c.kind in WATCHED_KINDS]
         if changes:

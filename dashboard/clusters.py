@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from clusterviz.clock import ManualClock
+from clusterviz.clock import ManualClock, SystemClock
 from clusterviz.fake import FakeCluster
 from clusterviz.live import Publish, Source
 from clusterviz.sources import BrokenSource, FakeSource
@@ -102,7 +102,7 @@ def build_source(spec: ClusterSpec) -> Source:
 
 def _fake_source(conf: dict[str, object]) -> FakeSource:
     # The simulation's clock starts at the wall clock so the map's times read naturally; from there it moves
-    # only as the runtime advances it, so the simulation itself stays deterministic.
+    # only as the runtime advances it (first by the time building took), so the simulation stays deterministic.
     cluster = FakeCluster(
         seed=int(conf["seed"]),  # type: ignore[call-overload]
         clock=ManualClock(start=time.time()),
@@ -111,7 +111,7 @@ def _fake_source(conf: dict[str, object]) -> FakeSource:
         scenario=str(conf["scenario"]),
         name=str(conf["name"]),
     )
-    return FakeSource(cluster, speed=float(conf["speed"]))  # type: ignore[arg-type]
+    return FakeSource(cluster, speed=float(conf["speed"]), wall=SystemClock())  # type: ignore[arg-type]
 
 
 __all__ = ["ClusterSpec", "ConfigurationError", "Publish", "build_source", "cluster_specs", "from_environment"]

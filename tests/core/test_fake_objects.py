@@ -238,6 +238,29 @@ def test_a_source_passes_on_only_the_kinds_the_core_watches() -> None:
     assert "Pod" in kinds and kinds <= set(WATCHED_KINDS)
 
 
+def test_a_fake_on_the_wall_clock_lives_through_its_building_and_its_listing_so_changes_carry_real_times() -> None:
+    wall = ManualClock(start=1_000.0)
+    c = FakeCluster(seed=2, clock=ManualClock(start=1_000.0), scenario="quiet")
+    source = FakeSource(c, wall=wall)
+    wall.advance(190.0)  # building 5,000 nodes takes minutes
+    source.start()
+    assert c.clock.now() == 1_190.0
+    wall.advance(60.0)  # and so does loading the list into the store
+    source.poll(0.25)
+    assert c.clock.now() == 1_250.0
+    wall.advance(0.25)
+    source.poll(0.25)
+    assert c.clock.now() == 1_250.25
+
+
+def test_a_fake_without_a_wall_clock_moves_only_by_the_elapsed_time() -> None:
+    c = FakeCluster(seed=2, clock=ManualClock(start=0.0), scenario="quiet")
+    source = FakeSource(c)
+    source.start()
+    source.poll(0.25)
+    assert c.clock.now() == 0.25
+
+
 # ---------------------------------------------------------------------------------------------- hands on
 
 
