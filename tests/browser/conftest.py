@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +134,16 @@ RECORDING = {
 """A server recording the demo cluster's story at four times its pace: a checkpoint every 5 s, a sample every 2 s."""
 
 
-def checked_page(browser: Any, **context: Any) -> Iterator[Any]:
-    """A page in a context of its own (viewport, time zone, …); closing it fails on any JavaScript error it saw."""
+def checked_page(
+    browser: Any, cookies: Sequence[dict[str, str]] = (), init_script: str = "", **context: Any
+) -> Iterator[Any]:
+    """A page in a context of its own (viewport, time zone, cookies, a script run before the page's own);
+    closing it fails on any JavaScript error it saw."""
     ctx = browser.new_context(**{"viewport": {"width": 1440, "height": 900}, **context})
+    if cookies:
+        ctx.add_cookies(list(cookies))
+    if init_script:
+        ctx.add_init_script(init_script)
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, checked_page
 from tests.browser.test_map import USERS, open_map
 from tests.browser.test_wall import open_wall, watch_csp
 
@@ -28,15 +28,8 @@ CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
 
 
 def page_in(browser: Any, server: Server, language: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.add_cookies([{"name": "django_language", "value": language, "url": server.url}])
-    context.add_init_script(RECORD_CANVAS_TEXT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    cookie = {"name": "django_language", "value": language, "url": server.url}
+    yield from checked_page(browser, cookies=[cookie], init_script=RECORD_CANVAS_TEXT)
 
 
 @pytest.fixture
