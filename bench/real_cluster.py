@@ -262,13 +262,7 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run(["kubectl", "create", "namespace", "bench"], env=kenv, check=True, stdout=subprocess.DEVNULL)
     out["podsBefore"] = count_pods(api)
     per = nodes * ppn // deployments
-    docs = "".join(
-        f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web-{i}, namespace: bench}}\n"
-        f"spec:\n  replicas: {per}\n  selector: {{matchLabels: {{app: web-{i}}}}}\n"
-        f"  template:\n    metadata: {{labels: {{app: web-{i}}}}}\n"
-        f"    spec:\n      containers: [{{name: c, image: nginx}}]\n"
-        for i in range(deployments)
-    )
+    docs = "".join(bench_workload(i, per) for i in range(deployments))
     t = time.monotonic()
     subprocess.run(
         ["kubectl", "apply", "-f", "-"], input=docs.encode(), env=kenv, check=True, stdout=subprocess.DEVNULL
@@ -276,6 +270,19 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     out["applyS"] = time.monotonic() - t
     out.update(wait_settled(api, workdir, per * deployments, t, args.settle_timeout, settle=not args.no_settle))
     return out
+
+
+def bench_workload(i: int, replicas: int) -> str:
+    """Deployment web-<i> and a Service of the same name selecting its pods (port 80): the control plane's
+    EndpointSlice controller then keeps real EndpointSlices for every pod, as issue #15's watcher sees them."""
+    return (
+        f"---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web-{i}, namespace: bench}}\n"
+        f"spec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: web-{i}}}}}\n"
+        f"  template:\n    metadata: {{labels: {{app: web-{i}}}}}\n"
+        f"    spec:\n      containers: [{{name: c, image: nginx, ports: [{{containerPort: 80}}]}}]\n"
+        f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: web-{i}, namespace: bench}}\n"
+        f"spec:\n  selector: {{app: web-{i}}}\n  ports: [{{port: 80, targetPort: 80}}]\n"
+    )
 
 
 def wait_settled(
@@ -342,8 +349,18 @@ def sync_once(kubeconfig: str, q: Any) -> None:
     # the peak before anything else allocates (a snapshot() here made 60,000 summary dicts and raised it)
     rss = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
     pods = runtime.read(lambda s: s.counts()["pods"])
+    objects = runtime.read(lambda s: object_counts(s.groups.views()))
     source.stop()
-    q.put({"wallS": wall, "cpuS": cpu, "pods": pods, "peakRssMb": rss})
+    q.put({"wallS": wall, "cpuS": cpu, "pods": pods, "objects": objects, "peakRssMb": rss})
+
+
+def object_counts(views: list[Any]) -> dict[str, int]:
+    """How many objects of each kind the store holds, and the Services' endpoints (EndpointSlices, summed)."""
+    counts: dict[str, int] = {}
+    for v in views:
+        counts[v["kind"]] = counts.get(v["kind"], 0) + 1
+    counts["endpoints"] = sum(v.get("endpointsTotal", 0) for v in views if v["kind"] == "Service")
+    return counts
 
 
 def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
@@ -378,6 +395,9 @@ def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------------- 2. server
+CHECKPOINT = re.compile(r"checkpoint \d+, (\d+) bytes, in ([\d.]+) s")  # dashboard/history/recorder.py's log line
+
+
 def free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -387,7 +407,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path, tick: float, log_path: Path) -> None:
+    def __init__(self, workdir: Path, tick: float, log_path: Path, checkpoint_s: float = 0) -> None:
+        """``checkpoint_s`` > 0: history on (SQLite in a temporary directory), a checkpoint every that many s."""
         self.tmp = tempfile.TemporaryDirectory(prefix="clusterviz-real-")
         self.port = free_port()
         env = {
@@ -397,13 +418,15 @@ class Server:
             "CLUSTERVIZ_KUBECONFIG": str(workdir / "admin.kubeconfig"),
             "CLUSTERVIZ_CLUSTER_NAME": "real",
             "CLUSTERVIZ_ANONYMOUS_READ": "1",
-            "CLUSTERVIZ_HISTORY": "0",
+            "CLUSTERVIZ_HISTORY": "1" if checkpoint_s > 0 else "0",
+            "CLUSTERVIZ_CHECKPOINT_SECONDS": str(checkpoint_s or 600),
             "CLUSTERVIZ_TICK": str(tick),
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         }
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115
         big = str(512 * 1024 * 1024)
         self.t0 = time.monotonic()
@@ -436,17 +459,24 @@ class Server:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def first_state(self) -> tuple[float, int]:
-        """Time from process start until the state endpoint returns the full state; its size."""
+    def first_state(self) -> tuple[float, int, dict[str, int]]:
+        """Time from process start until the state endpoint (the table form the pages ask for, so the object form's
+        cache is not built) returns pods; how many, and the objects by kind."""
         while True:
             try:
-                data = urllib.request.urlopen(self.url("/api/v1/clusters/real/state"), timeout=300).read()
+                data = urllib.request.urlopen(self.url("/api/v1/clusters/real/state?pods=table"), timeout=300).read()
                 st = json.loads(data)
-                if len(st.get("pods", [])) > 0:
-                    return time.monotonic() - self.t0, len(st["pods"])
+                rows = len(st.get("podTable", {}).get("rows", []))
+                if rows > 0:
+                    return time.monotonic() - self.t0, rows, object_counts(st.get("objects", []))
             except Exception:
                 pass
-            time.sleep(0.5)
+            time.sleep(2)
+
+    def checkpoints(self) -> list[dict[str, float]]:
+        """The history checkpoints the server logged so far: bytes of state and seconds (build + write)."""
+        found = CHECKPOINT.findall(self.log_path.read_text(errors="replace"))
+        return [{"bytes": int(b), "s": float(sec)} for b, sec in found]
 
     def cpu_s(self) -> float:
         f = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -655,13 +685,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not phases & {"load", "server", "churn"}:
         out["loadavgEnd"] = loadavg()
         return out
-    server = Server(
-        workdir, args.tick, Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log")
-    )
+    log_path = Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log")
+    server = Server(workdir, args.tick, log_path, args.checkpoint_seconds)
     try:
-        first_s, first_pods = server.first_state()
-        out["serverFirstState"] = {"s": first_s, "pods": first_pods, "mem": server.mem_mb(), "loadavg": loadavg()}
+        first_s, first_pods, objects = server.first_state()
+        out["serverFirstState"] = {
+            "s": first_s,
+            "pods": first_pods,
+            "objects": objects,
+            "mem": server.mem_mb(),
+            "loadavg": loadavg(),
+        }
         log("server first state", out["serverFirstState"])
+        if args.steady > 0:
+            out["steady"] = steady(server, args.steady)
+            log("steady", out["steady"])
         if "load" in phases:
             time.sleep(5)  # the first list is over; measure the steady watch
             w = args.load_window
@@ -730,6 +768,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "serverCpuPct": 100 * cpu / wall,
                 "serverRssMb": {"max": max(samples), "median": statistics.median(samples)},
                 "serverMem": server.mem_mb(),
+                "checkpoints": server.checkpoints(),
                 "apiserver": summarise_window(m0, m1, wall),
                 "loadavg": loadavg(),
             }
@@ -738,6 +777,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server.close()
     out["loadavgEnd"] = loadavg()
     return out
+
+
+def steady(server: Server, seconds: float) -> dict[str, Any]:
+    """The server watching with no client for ``seconds``: its RSS every 5 s, CPU, the checkpoints it logged."""
+    c0, t, rss = server.cpu_s(), time.monotonic(), []
+    while time.monotonic() - t < seconds:
+        rss.append(server.mem_mb()["VmRSS"])
+        time.sleep(5)
+    wall = time.monotonic() - t
+    return {
+        "windowS": wall,
+        "rssMb": {"min": min(rss), "max": max(rss), "last": rss[-1]},
+        "mem": server.mem_mb(),
+        "cpuPct": 100 * (server.cpu_s() - c0) / wall,
+        "checkpoints": server.checkpoints(),
+        "loadavg": loadavg(),
+    }
 
 
 def put_kubectl_on_path() -> str:
@@ -796,6 +852,15 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=100)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--tick", type=float, default=0.25)
+    ap.add_argument(
+        "--checkpoint-seconds",
+        type=float,
+        default=0,
+        help="server/churn: history on with a checkpoint every this many s (0: history off, as before)",
+    )
+    ap.add_argument(
+        "--steady", type=float, default=0, help="server: watch this many s with no client after the first state"
+    )
     ap.add_argument("--stop", action="store_true", help="stop.sh WORKDIR at the end")
     ap.add_argument("--json")
     args = ap.parse_args()

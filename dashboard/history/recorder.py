@@ -209,6 +209,7 @@ class Recorder:
         old = self.tracks.get(cluster)
         if old is not None:
             self._flush_track(cluster, old)
+        started = time.monotonic()
         raw = self.state_of(cluster)  # a pod table at scale (see _runtime_state); objects work as well
         state = _head_of(raw)  # cluster, revision, seq, at, ...: the pods are parsed only if the mirror needs them
         if state is None or state.get("cluster") != cluster:
@@ -217,6 +218,8 @@ class Recorder:
             pk = self.store.write_checkpoint(cluster, state)
         else:
             pk = self.store.write_checkpoint(cluster, state, raw)
+        # an operator's (and bench/real_cluster.py's) measure of what a checkpoint costs at this cluster's size
+        log.info("cluster %s: checkpoint %d, %d bytes, in %.2f s", cluster, pk, len(raw), time.monotonic() - started)
         if fresh or old is None:
             if "nodes" not in state:
                 state = orjson.loads(raw)
