@@ -205,7 +205,10 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     #   node lifecycle controller marked ~600 Running pods NotReady for good: the KCM gets a 120-s grace period
     #   (kwok still renews every NODE_LEASE_SECONDS/4 s, as a kubelet does).
     le = "--leader-elect-lease-duration=60s --leader-elect-renew-deadline=45s --leader-elect-retry-period=5s"
-    grace = "--node-monitor-grace-period=120s"
+    #   At 5,000 nodes a 40-s lease is 500 renewals/s, more than these 2 cores serve: ~500 of 5,000 nodes went
+    #   Unknown within 5 minutes (2026-12-02). So the lease grows with the nodes (lease_seconds) and the grace with it.
+    lease = lease_seconds(args)
+    grace = f"--node-monitor-grace-period={max(120, 2 * lease)}s"
     workdir.mkdir(parents=True, exist_ok=True)
     sched_conf = workdir / "kube-scheduler-bench.yaml"
     sched_conf.write_text(
@@ -230,7 +233,7 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
         "KWOK_POD_PARALLELISM": os.environ.get("KWOK_POD_PARALLELISM") or str(args.kwok_parallelism),
         "KWOK_NODE_PARALLELISM": os.environ.get("KWOK_NODE_PARALLELISM") or str(args.kwok_parallelism),
         "KWOK_LEASE_PARALLELISM": os.environ.get("KWOK_LEASE_PARALLELISM") or str(args.kwok_parallelism),
-        "NODE_LEASE_SECONDS": os.environ.get("NODE_LEASE_SECONDS") or str(args.node_lease_seconds),
+        "NODE_LEASE_SECONDS": os.environ.get("NODE_LEASE_SECONDS") or str(lease),
     }
     if cluster_up(workdir):
         out["started"] = False
@@ -270,6 +273,12 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     out["applyS"] = time.monotonic() - t
     out.update(wait_settled(api, workdir, per * deployments, t, args.settle_timeout, settle=not args.no_settle))
     return out
+
+
+def lease_seconds(args: argparse.Namespace) -> int:
+    """kwok's node lease: --node-lease-seconds, or by default long enough that renewals (every quarter of it) stay
+    at ~80/s however many nodes there are (40 s up to 800 nodes, 250 s at 5,000)."""
+    return int(args.node_lease_seconds or max(40, args.nodes // 20))
 
 
 def bench_workload(i: int, replicas: int) -> str:
@@ -843,8 +852,8 @@ def main() -> None:
     ap.add_argument(
         "--node-lease-seconds",
         type=int,
-        default=40,
-        help="setup (new cluster): start.sh NODE_LEASE_SECONDS (kwok renews every quarter of it)",
+        default=0,
+        help="setup (new cluster): start.sh NODE_LEASE_SECONDS (kwok renews every quarter of it); 0 = from --nodes",
     )
     ap.add_argument("--patch-threads", type=int, default=0, help="churn: 0 = sized from --rate")
     ap.add_argument("--load-window", type=float, default=60)
