@@ -17,12 +17,12 @@ import gzip
 import re
 import zlib
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, TypedDict, get_args
 
 import orjson
 
 from clusterviz.history import pod_key
-from clusterviz.wire import ClusterState, object_key
+from clusterviz.wire import ClusterState, ExclusionReason, object_key
 
 SCHEMA_V1 = "clusterviz.snapshot/v1"
 SCHEMA = "clusterviz.snapshot/v2"
@@ -245,6 +245,8 @@ def _check_objects(objects: Any) -> None:
             _check_name(obj["namespace"], f"{where}.namespace")
         for key, spec in NESTED_FIELDS.get(obj["kind"], {}).items():
             _check_nested(obj[key], spec, f"{where}.{key}")
+        if obj["kind"] == "Service":
+            _check_reasons(obj["excluded"], f"{where}.excluded")
         for key in STRING_LISTS & obj.keys():
             _expect(all(type(v) is str for v in obj[key]), f"{where}.{key} must be a list of strings")
         if obj.get("selector"):
@@ -252,6 +254,12 @@ def _check_objects(objects: Any) -> None:
         key = object_key(obj)
         _expect(key not in keys, f"duplicate object {key[:200]}")
         keys.add(key)
+
+
+def _check_reasons(excluded: list[Any], where: str) -> None:
+    """An excluded pod's ``reason`` is optional (files from before it), one of the known ones when given."""
+    for j, pod in enumerate(excluded):
+        _expect(pod.get("reason", "notReady") in EXCLUSION_REASONS, f"{where}[{j}].reason is unknown")
 
 
 def _check_nested(value: Any, spec: Mapping[str, tuple[type, ...]], where: str) -> None:
@@ -421,6 +429,7 @@ ENDPOINT_FIELDS: dict[str, tuple[type, ...]] = {
     "serving": (bool,),
     "terminating": (bool,),
 }
+EXCLUSION_REASONS = frozenset(get_args(ExclusionReason))
 EXCLUDED_FIELDS: dict[str, tuple[type, ...]] = {"pod": _STR, "node": _OPT_STR, "status": _STR, "endpoint": (bool,)}
 SERVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "kind": _STR,

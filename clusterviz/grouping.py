@@ -27,6 +27,7 @@ from clusterviz.wire import (
     ClaimView,
     EndpointView,
     ExcludedPod,
+    ExclusionReason,
     ObjectView,
     PersistentVolumeView,
     PodSummary,
@@ -37,7 +38,16 @@ from clusterviz.wire import (
     object_key,
 )
 
-__all__ = ["GROUP_KINDS", "Groups", "ObjectKey", "pods_of", "services_of", "wire_key"]
+__all__ = [
+    "GROUP_KINDS",
+    "Groups",
+    "ObjectKey",
+    "exclusion_reason",
+    "pods_of",
+    "services_of",
+    "wire_key",
+    "with_reasons",
+]
 
 MAX_ENDPOINTS: Final = 2000
 """Endpoints (and excluded pods) a Service's view lists; endpointsTotal counts them all. A Service over 10,000
@@ -329,11 +339,13 @@ class Groups:
 
     def _excluded(self, key: PodKey, endpoints: list[EndpointView]) -> list[ExcludedPod]:
         ready = {e["pod"] for e in endpoints if e["ready"]}
-        listed = {e["pod"] for e in endpoints}
+        listed = {e["pod"]: e for e in endpoints if e["pod"]}
         out: list[ExcludedPod] = []
         for name in sorted(self._matched.get(key, set()) - ready):
             pod = self._pods[(key[0], name)]
-            out.append({"pod": name, "node": pod["node"], "status": pod["status"], "endpoint": name in listed})
+            endpoint = listed.get(name)
+            out.append({"pod": name, "node": pod["node"], "status": pod["status"], "endpoint": endpoint is not None,
+                        "reason": exclusion_reason(endpoint, pod["status"])})
         return out
 
     def _compose_claim(self, key: PodKey) -> ClaimView | None:
@@ -341,6 +353,26 @@ class Groups:
         if view is None:
             return None
         return {**view, "pods": sorted(self._claim_pods.get(key, set()))[:MAX_CLAIM_PODS]}
+
+
+def exclusion_reason(endpoint: EndpointView | None, status: str) -> ExclusionReason:
+    """Why a pod the Service's selector matches gets none of its traffic: it is going away (its endpoint says
+    terminating, or the pod is being deleted), its endpoint is not ready, or it is no endpoint yet (no address,
+    or the EndpointSlice controller has not listed it)."""
+    if status == "Terminating" or (endpoint is not None and endpoint["terminating"]):
+        return "terminating"
+    return "notReady" if endpoint is not None else "noEndpoint"
+
+
+def with_reasons(view: ServiceView) -> ServiceView:
+    """A Service recorded before excluded pods carried their reason gets it by the same rule as a live one."""
+    if all("reason" in p for p in view["excluded"]):
+        return view
+    listed = {e["pod"]: e for e in view["endpoints"] if e["pod"]}
+    excluded: list[ExcludedPod] = [
+        {**p, "reason": exclusion_reason(listed.get(p["pod"]), p["status"])} for p in view["excluded"]
+    ]
+    return {**view, "excluded": excluded}
 
 
 # -- which pods an object groups (the panels, live and replayed, and the map's lighting agree on this) ----------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict
 
+from clusterviz.grouping import with_reasons
 from clusterviz.mapping import pod_failing
 from clusterviz.wire import (
     SUMMARY_FIELDS,
@@ -61,13 +62,26 @@ def _with_failing(pod: dict[str, Any]) -> PodSummary:
     return pod  # type: ignore[return-value]
 
 
+def objects_for_the_map(objects: Iterable[ObjectView]) -> list[ObjectView]:
+    """Objects as the map reads them: a Service recorded before its excluded pods carried their reason gets it
+    by the same rule as a live one."""
+    return [with_reasons(o) if o["kind"] == "Service" else o for o in objects]
+
+
 def map_state(state: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored state as the replaying map loads it (see :func:`for_the_map`)."""
-    return {**state, "pods": for_the_map(state["pods"])}
+    """A stored state as the replaying map loads it (see :func:`for_the_map`, :func:`objects_for_the_map`)."""
+    mapped = {**state, "pods": for_the_map(state["pods"])}
+    if "objects" in state:
+        mapped["objects"] = objects_for_the_map(state["objects"])
+    return mapped
 
 
 def map_delta(delta: Delta) -> Delta:
-    return {**delta, "pods": {**delta["pods"], "upsert": for_the_map(delta["pods"]["upsert"])}}
+    mapped: Delta = {**delta, "pods": {**delta["pods"], "upsert": for_the_map(delta["pods"]["upsert"])}}
+    objects = delta.get("objects")
+    if objects is not None:
+        mapped["objects"] = {**objects, "upsert": objects_for_the_map(objects["upsert"])}
+    return mapped
 
 
 # -- rebuilding ------------------------------------------------------------------------------------------------

@@ -246,6 +246,10 @@ class EndpointView(TypedDict):
     terminating: bool
 
 
+ExclusionReason = Literal["notReady", "terminating", "noEndpoint"]
+"""Why a matching pod gets no traffic (clusterviz.grouping.exclusion_reason): decided here, the pages read it."""
+
+
 class ExcludedPod(TypedDict):
     """A pod the Service's selector matches that does not receive its traffic (no ready endpoint)."""
 
@@ -253,6 +257,7 @@ class ExcludedPod(TypedDict):
     node: str | None
     status: str  # its kubectl status (Running but not ready, Pending, Terminating, ...)
     endpoint: bool  # whether it is an endpoint at all (a not-ready one) or not listed yet
+    reason: ExclusionReason  # optional in snapshot v2: files from before it get it by the same rule
 
 
 class ServiceView(TypedDict):

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from clusterviz.duration import human_duration
+from clusterviz.grouping import with_reasons
 from clusterviz.history import format_moment
 from clusterviz.objects import OBJECT_EXPLANATIONS
 from clusterviz.processes import EXPLANATIONS
@@ -264,7 +265,7 @@ def workload_context(source: Source, data: Data, scope: Scope) -> Data:
 
 
 def service_context(source: Source, data: Data, scope: Scope) -> Data:
-    view = data["object"]
+    view = with_reasons(data["object"])  # a replay of a Service recorded before the reasons were sent
     pods = {p["name"]: p for p in data["pods"]}
     endpoints = [
         {**e, "panel_url": pod_url(source, view["namespace"], e["pod"]) if e["pod"] else "",

@@ -7,7 +7,7 @@
 import { _, hhmmss, interpolate, nf, ngettext } from './i18n.js';
 import { marks, schedule } from './frame.js';
 import { G, GEO, P, SQ, groups } from './layout.js';
-import { dimmed, filter, isOld, pendingRec, recOf, selected, sourceLive, state, stats } from './model.js';
+import { choice, dimmed, filter, isExcluded, isOld, pendingRec, recOf, selected, sourceLive, state, stats } from './model.js';
 import { drawFullRaster } from './raster.js';
 import { HEALTH_COLOR, STATUS_COLOR, STATUS_IDX, silent, worstHealth } from './status.js';
 import { cssH, cssW, dpr, view, visibleRecs } from './view.js';
@@ -17,6 +17,7 @@ export const C = {
   text: '#e6edf3', muted: '#8d99a8', faint: '#5b6675', bar: '#3d7fc4', barWarn: '#e69f00',
   barTrack: '#2a3340', notReady: '#e8641a', cordon: '#e69f00', group: '#c9d4e0', sel: '#ffffff',
   pendingCard: '#1d1a14', pendingBorder: '#6b5d2a', mark: '#0b0e12', hatch: '#0e1217', focus: '#ffd23f',
+  excluded: '#e6edf3', // a chosen Service's matching pod without traffic: outlined and struck through
 };
 const DIM_MIX = 0.22; // dimmed pods: colour mixed with the card background
 export const LOD_HIGH = 0.7, LOD_MID = 0.32;
@@ -152,7 +153,8 @@ let mctx = null;
 export function measureCtx() { if (!mctx) mctx = document.createElement('canvas').getContext('2d'); return mctx; }
 
 // Per-colour coordinate buckets reused between draws (fillRect in runs of one colour).
-export const NB = 15; // 6 statuses, 6 dimmed statuses, ring (terminating), restart marks, old revision (rollout)
+export const NB = 16; // 6 statuses, 6 dimmed statuses, ring (terminating), restart marks, old revision (rollout),
+//                       excluded (a chosen Service's pod that gets no traffic)
 export const bx = [], by = [], bn = new Int32Array(NB);
 for (let i = 0; i < NB; i++) { bx.push(new Int32Array(1024)); by.push(new Int32Array(1024)); }
 export function bpush(k, x, y) {
@@ -184,6 +186,7 @@ export function bucketPod(p, x, y, g) {
     if (p.restarts > 0) bpush(13, x, y);
   }
   if (g.sq >= 3 && !dim && isOld(p)) bpush(14, x, y); // told apart down to small squares
+  if (dim && choice.excluded.size && isExcluded(p)) bpush(15, x, y); // dimmed like the rest, but marked
   return dim;
 }
 export function flushBuckets(g, cardBg) {
@@ -214,6 +217,26 @@ export function flushBuckets(g, cardBg) {
     for (let i = 0; i < bn[14]; i++) ctx.fillRect(X[i], Y[i] + top, sq, w);
     bn[14] = 0;
   }
+  if (bn[15]) drawExcluded(g);
+}
+
+// A pod the chosen Service selects that gets none of its traffic (the server's `excluded`): its dimmed square
+// framed and struck through; too small for that, a light square among the dimmed ones.
+function drawExcluded(g) {
+  const sq = g.sq, n = bn[15], X = bx[15], Y = by[15];
+  ctx.fillStyle = C.excluded;
+  stats.outlined += n;
+  bn[15] = 0;
+  if (sq < 5) { for (let i = 0; i < n; i++) ctx.fillRect(X[i], Y[i], sq, sq); return; }
+  const w = Math.max(1, Math.round(sq * 0.16));
+  ctx.beginPath();
+  for (let i = 0; i < n; i++) {
+    const x = X[i], y = Y[i];
+    ctx.fillRect(x, y, sq, w); ctx.fillRect(x, y + sq - w, sq, w); ctx.fillRect(x, y, w, sq); ctx.fillRect(x + sq - w, y, w, sq);
+    ctx.moveTo(x + w, y + sq - w); ctx.lineTo(x + sq - w, y + w);
+  }
+  ctx.strokeStyle = C.excluded; ctx.lineWidth = w;
+  ctx.stroke();
 }
 
 export function cardColors(r) {

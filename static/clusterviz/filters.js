@@ -6,6 +6,7 @@ import { marks, schedule } from './frame.js';
 import { colsCache } from './layout.js';
 import { filter, recomputeFilter, setFilterSpec } from './model.js';
 import { parseSelector } from './selector.js';
+import { textChanged } from './textview.js';
 import { fitView } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +37,7 @@ export function setFilter(f, fromUser) {
   if (fromUser) writeUrl();
   if (!marks.haveState) return;
   recomputeFilter();
+  textChanged(); // it lists the chosen object's pods
   if (groupChanged) { colsCache.detail.n = -1; colsCache.compact.n = -1; fitView(true); }
   marks.full = true; marks.header = true;
   schedule();

@@ -6,7 +6,7 @@ import { evText } from './evidence.js';
 import { choice, counts, filter, observed, pendingRec, recs, state } from './model.js';
 import { openPanel, panelUrl, processUrl, select } from './panels.js';
 import { renderSourceBanner } from './live.js';
-import { HEALTH_RANK, STATUS, healthClass, healthText, silent, statusText } from './status.js';
+import { HEALTH_RANK, STATUS, exclusionText, healthClass, healthText, silent, statusText } from './status.js';
 import { focusRec } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -41,6 +41,7 @@ export function renderHeader() {
   });
   if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
   if (choice.key) sum += ' ' + choiceText();
+  const ex = $('legend-excluded'); if (ex) ex.hidden = !(choice.view && choice.view.kind === 'Service');
   let quiet = 0;
   for (const n of state.nodes.values()) if (silent(n)) { const r = recs.get(n.name); quiet += r ? r.pods.length : 0; }
   if (quiet) sum += ' ' + interpolate(ngettext('%(count)s pod is only as last reported: its kubelet stopped reporting.', '%(count)s pods are only as last reported: their kubelet stopped reporting.', quiet), { count: nf.format(quiet) });
@@ -73,7 +74,7 @@ function choiceText() {
   if (v.kind !== 'Service') return interpolate(_('Showing the pods of %(object)s.'), { object: what });
   let text = interpolate(_('Showing the pods that receive the traffic of %(object)s.'), { object: what });
   if (v.excluded.length) {
-    const names = v.excluded.map((e) => e.pod + ' (' + e.status + ')').join(', ');
+    const names = v.excluded.map((e) => e.pod + ' (' + exclusionText(e.reason) + ', ' + e.status + ')').join(', ');
     text += ' ' + interpolate(_('Excluded, no traffic: %(pods)s.'), { pods: names });
   }
   return text;

@@ -20,7 +20,7 @@ import { marks, onFrame, schedule } from './frame.js';
 import { fillGroupKeys, initHeader, renderControlPlane, renderHeader } from './header.js';
 import { hitTest, nodeRect, podRect } from './hit.js';
 import { focus, focusRect, initKeyboard } from './keyboard.js';
-import { choice, dimmed, filter, pendingRec, state, stats, applyDeltaModel, resetFromState } from './model.js';
+import { choice, dimmed, filter, isExcluded, pendingRec, state, stats, applyDeltaModel, resetFromState } from './model.js';
 import { computeIndicator, initLive, updateIndicator } from './live.js';
 import { closePanel, initPanels, openObject, panelFollows, refreshPanel, selectRef, setReplayMoment } from './panels.js';
 import { initPointer } from './pointer.js';
@@ -189,8 +189,9 @@ export const clusterviz = {
   resumeLive: () => { setReplayMoment(null); feed.replay(false); showObjectList(true); stream.resume('back to live'); updateIndicator(); },
   // the chosen workload, Service or claim ("Kind/namespace/name"): its pods lit, the rest dimmed
   choose,
-  choice: () => ({ key: choice.key, found: !!choice.view, excluded: [...choice.excluded] }),
+  choice: () => ({ key: choice.key, found: !!choice.view, excluded: [...choice.excluded.keys()], reasons: Object.fromEntries(choice.excluded) }),
   isDimmed: (uid) => { const p = state.pods.get(uid); return !!p && dimmed.has(p); },
+  isExcluded: (uid) => { const p = state.pods.get(uid); return !!p && isExcluded(p); }, // drawn outlined (draw.js)
   setReplayMoment,                // the moment replayed (epoch seconds), for the panels; null: live
   refreshPanel,
   select: selectRef,

@@ -11,7 +11,7 @@ import { selectorMatches } from './selector.js';
 import { STATUS_IDX, UNKNOWN_IDX, isFailing, unready } from './status.js';
 
 export const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: '', rollouts: new Map(), objects: new Map() };
-export const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [] };
+export const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [], outlined: 0 };
 export const counts = { statuses: [0, 0, 0, 0, 0, 0], failing: 0, notReady: 0, unscheduled: 0, matching: 0, namespaces: new Map(), namespacesChanged: true };
 
 export function mkRec(node, kind) {
@@ -52,22 +52,25 @@ function countPod(p, sign) {
 // Its pods light up, the rest dim (the filter's dimming). The server decides which pods an object groups: a
 // workload's by owner, a Service's ready endpoints (its matching pods without traffic are `excluded`), a
 // claim's mounting pods; here they are only looked up.
-export const choice = { key: '', lit: null, excluded: new Set(), view: null };
+// A Service's excluded pods keep the server's reason ('notReady', 'terminating', 'noEndpoint'): drawn outlined
+// on the map, named in the summary and the text view.
+export const choice = { key: '', lit: null, excluded: new Map(), view: null };
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet']);
 export function setChoice(key) { choice.key = key || ''; refreshChoice(); }
 export function refreshChoice() {
   const v = choice.key ? state.objects.get(choice.key) || null : null;
   choice.view = v;
-  choice.excluded = new Set();
+  choice.excluded = new Map();
   if (!choice.key) { choice.lit = null; return; }
   const pk = (name) => (v ? v.namespace : '') + '/' + name;
   if (!v || WORKLOADS.has(v.kind)) { choice.lit = null; return; }
   if (v.kind === 'Service') {
     choice.lit = new Set(v.endpoints.filter((e) => e.ready && e.pod).map((e) => pk(e.pod)));
-    choice.excluded = new Set(v.excluded.map((e) => pk(e.pod)));
+    choice.excluded = new Map(v.excluded.map((e) => [pk(e.pod), e.reason]));
   } else choice.lit = new Set((v.pods || []).map(pk));
 }
-function chosen(p) {
+// whether a pod is one of the chosen object's (a Service's: one of its ready endpoints)
+export function chosen(p) {
   const v = choice.view;
   if (!v) return false; // chosen but gone: nothing is its pod
   if (WORKLOADS.has(v.kind)) return !!p.owner && p.namespace === v.namespace && p.owner.kind === v.kind && p.owner.name === v.name;

@@ -6,7 +6,7 @@
  */
 import { BUCKET_ORDER, C, DIM_COLOR, bn, bucketPods, bx, by, canvas, cardColors, ctx, drawPodSelection, hatchSilent, mix, nodeStripColor, outline, podGeom, pressureList } from './draw.js';
 import { G } from './layout.js';
-import { filter, recs, selected } from './model.js';
+import { filter, recs, selected, stats } from './model.js';
 import { HEALTH_COLOR, STATUS_COLOR, worstHealth } from './status.js';
 import { dpr } from './view.js';
 
@@ -52,6 +52,12 @@ function flushBucketsRaster(g, cardBg) {
     const c = c32(C.mark), m = g.markW, X = bx[13], Y = by[13];
     for (let i = 0; i < bn[13]; i++) rrect(X[i] + sq - m, Y[i], m, m, c);
     bn[13] = 0;
+  }
+  if (bn[15]) { // a chosen Service's pod without traffic: a light square among the dimmed ones (see draw.js)
+    const c = c32(C.excluded), X = bx[15], Y = by[15];
+    for (let i = 0; i < bn[15]; i++) rrect(X[i], Y[i], sq, sq, c);
+    stats.outlined += bn[15];
+    bn[15] = 0;
   }
 }
 export function drawFullRaster(list) {

@@ -49,3 +49,11 @@ function texts() {
 }
 export const healthText = (h) => texts().health[h] || h;
 export const statusText = (s) => texts().status[s] || s;
+
+// Why a chosen Service's matching pod gets no traffic: the server's reason (clusterviz/grouping.py's
+// exclusion_reason), only worded here.
+export function exclusionText(reason) {
+  if (reason === 'terminating') return _('terminating');
+  if (reason === 'noEndpoint') return _('not ready, not an endpoint yet');
+  return _('not ready');
+}

@@ -8,11 +8,12 @@
  * only reads them. Cluster text is untrusted: it goes in through textContent only.
  */
 import { _, interpolate, nf, ngettext } from './i18n.js';
-import { state } from './model.js';
-import { STATUS, healthText, isFailing, silent, statusIndex, statusText } from './status.js';
+import { choice, chosen, isExcluded, state } from './model.js';
+import { STATUS, exclusionText, healthText, isFailing, silent, statusIndex, statusText } from './status.js';
 
 export const NODE_CAP = 500;
 export const FAILING_CAP = 50;
+export const CHOICE_CAP = 50;
 const EVERY_MS = 1000;
 
 let root = null;
@@ -95,12 +96,49 @@ function renderFailing(sum) {
       : interpolate(ngettext('%(count)s failing pod.', '%(count)s failing pods.', sum.failingCount), { count: nf.format(sum.failingCount) });
 }
 
+// The chosen workload, Service or claim: its pods, and a Service's matching pods that get none of its traffic
+// with the server's reason (the same pods the map lights and outlines).
+export function choicePods(pods) {
+  const lit = [], excluded = [];
+  for (const p of pods.values()) {
+    if (isExcluded(p)) excluded.push(p);
+    else if (chosen(p)) lit.push(p);
+  }
+  return { lit, excluded };
+}
+
+function choiceItem(p, excluded) {
+  const li = document.createElement('li');
+  li.dataset.pod = p.uid;
+  const key = p.namespace + '/' + p.name;
+  if (excluded) li.dataset.excluded = choice.excluded.get(key) || '';
+  const what = excluded ? interpolate(_('excluded, no traffic: %(reason)s'), { reason: exclusionText(choice.excluded.get(key)) })
+    : choice.view.kind === 'Service' ? _('receives traffic') : (p.status || statusText(p.statusClass));
+  li.textContent = key + ' — ' + what + ' — ' + (p.node || _('not scheduled'));
+  return li;
+}
+
+function renderChoice() {
+  const box = root.querySelector('[data-tv-choice]');
+  if (!box) return;
+  box.hidden = !choice.view;
+  if (!choice.view) return;
+  const v = choice.view, { lit, excluded } = choicePods(state.pods);
+  const items = excluded.map((p) => choiceItem(p, true)).concat(lit.map((p) => choiceItem(p, false)));
+  box.querySelector('[data-tv-choice-pods]').replaceChildren(...items.slice(0, CHOICE_CAP));
+  const note = interpolate(_('%(object)s: %(lit)s pods lit on the map, %(excluded)s excluded.'), {
+    object: v.kind + ' ' + v.namespace + '/' + v.name, lit: nf.format(lit.length), excluded: nf.format(excluded.length) });
+  box.querySelector('[data-tv-choice-note]').textContent = items.length > CHOICE_CAP
+    ? note + ' ' + interpolate(_('The first %(shown)s are listed.'), { shown: nf.format(CHOICE_CAP) }) : note;
+}
+
 function render() {
   timer = 0;
   lastAt = performance.now();
   const sum = summarise(state.nodes, state.pods);
   renderNodes(sum);
   renderFailing(sum);
+  renderChoice();
   root.dataset.seq = String(state.seq);
 }
 

@@ -10,7 +10,8 @@ import orjson
 
 from clusterviz import export
 from clusterviz.events import KINDS, WatchEvent
-from clusterviz.history import events_between, rebuild
+from clusterviz.grouping import exclusion_reason, with_reasons
+from clusterviz.history import events_between, map_state, rebuild
 from clusterviz.kube.slim import slim
 from clusterviz.store import ClusterStore
 from clusterviz.wire import ObjectView, ServiceView
@@ -119,8 +120,8 @@ def test_a_service_lists_its_endpoints_and_the_matching_pods_that_get_no_traffic
         ("users-b", "worker-2", False, False, False),
     ]
     assert view["excluded"] == [
-        {"pod": "users-b", "node": "worker-2", "status": "Running", "endpoint": True},  # not ready
-        {"pod": "users-c", "node": None, "status": "Running", "endpoint": False},  # not listed at all
+        {"pod": "users-b", "node": "worker-2", "status": "Running", "endpoint": True, "reason": "notReady"},
+        {"pod": "users-c", "node": None, "status": "Running", "endpoint": False, "reason": "noEndpoint"},
     ], "the pod of another app is neither an endpoint nor excluded"
 
 
@@ -147,7 +148,41 @@ def test_an_endpoint_that_turns_ready_leaves_the_excluded_and_a_terminating_one_
     (changed,) = [o for o in delta["objects"]["upsert"] if o["kind"] == "Service"]
     assert [(e["pod"], e["ready"], e["serving"], e["terminating"]) for e in changed["endpoints"]] == [
         ("users-a", False, True, True), ("users-b", True, True, False)]
-    assert [p["pod"] for p in changed["excluded"]] == ["users-a", "users-c"]
+    assert [(p["pod"], p["reason"]) for p in changed["excluded"]] == [
+        ("users-a", "terminating"), ("users-c", "noEndpoint")]
+
+
+def test_the_server_decides_which_pods_a_service_sends_traffic_to_and_why_each_other_match_gets_none() -> None:
+    """The map lights a Service's ready endpoints and outlines its excluded pods; the reason travels with them."""
+    store = users_cluster()
+    store.take_delta()
+    store.apply(event("Pod", api.pod("users-a", "worker-1", ready=False), "MODIFIED"), 2.0)  # its probe fails
+    store.apply(event("EndpointSlice", api.endpoint_slice("users", [
+        api.endpoint("users-a", "worker-1", "10.244.1.5", ready=False),
+        api.endpoint("users-b", "worker-2", "10.244.2.7", ready=False, terminating=True),
+    ]), "MODIFIED"), 2.0)
+    view = service_view(store)
+    assert [e["pod"] for e in view["endpoints"] if e["ready"]] == [], "no pod receives its traffic now"
+    assert {p["pod"]: p["reason"] for p in view["excluded"]} == {
+        "users-a": "notReady", "users-b": "terminating", "users-c": "noEndpoint"}
+    assert "other" not in {p["pod"] for p in view["excluded"]}, "another app's pod is not the Service's at all"
+
+
+def test_a_pod_being_deleted_is_excluded_as_terminating_even_before_its_endpoint_says_so() -> None:
+    assert exclusion_reason(None, "Terminating") == "terminating"
+    assert exclusion_reason(None, "Running") == "noEndpoint"
+    endpoint: Any = {"address": "10.0.0.1", "pod": "a", "node": "n", "ready": False, "serving": True,
+                     "terminating": False}
+    assert exclusion_reason(endpoint, "Running") == "notReady"
+    assert exclusion_reason({**endpoint, "terminating": True}, "Running") == "terminating"
+
+
+def test_a_service_recorded_before_the_reasons_gets_them_by_the_same_rule_when_replayed() -> None:
+    live = service_view(users_cluster())
+    old: Any = {**live, "excluded": [{k: v for k, v in p.items() if k != "reason"} for p in live["excluded"]]}
+    assert with_reasons(old) == live
+    state: Any = {"pods": [], "objects": [old]}
+    assert map_state(state)["objects"] == [live], "the replaying map gets the reasons too"
 
 
 def test_a_claim_has_its_capacity_class_volume_and_the_pods_that_mount_it() -> None:
@@ -229,6 +264,21 @@ def test_an_export_with_a_hostile_object_is_refused_with_the_reason() -> None:
         assert "not a known kind" in str(error)
     else:
         raise AssertionError("accepted a Secret")
+
+
+def test_an_excluded_pods_reason_is_optional_in_an_export_and_one_of_the_known_ones() -> None:
+    state: Any = users_cluster().snapshot(containers=True)
+    doc: Any = orjson.loads(export.dumps(export.document(state, exported_at=5.0)))
+    (service,) = [o for o in doc["state"]["objects"] if o["kind"] == "Service"]
+    del service["excluded"][0]["reason"]
+    export.validate(doc)  # a file from before the reasons
+    service["excluded"][1]["reason"] = "<img src=x>"
+    try:
+        export.validate(doc)
+    except export.SnapshotError as error:
+        assert "excluded[1].reason is unknown" in str(error)
+    else:
+        raise AssertionError("accepted an unknown reason")
 
 
 def test_an_older_snapshot_without_objects_still_loads() -> None:

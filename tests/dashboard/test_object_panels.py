@@ -79,9 +79,21 @@ async def test_a_services_panel_lists_ready_and_not_ready_endpoints_and_the_pods
     assert "Endpoints: 1 of 2 ready" in html
     endpoints = re.findall(r'data-endpoint="([^"]+)" data-ready="(\w+)"', html)
     assert endpoints == [("users-a", "true"), ("users-b", "false")]
-    assert re.findall(r'data-excluded="([^"]+)"', html) == ["users-b", "users-c"]
+    assert re.findall(r'data-excluded="([^"]+)" data-reason="(\w+)"', html) == [
+        ("users-b", "notReady"), ("users-c", "noEndpoint")], "the server's reason, one per excluded pod"
+    assert html.count("excluded: not ready") == 2
     assert "an endpoint, not ready" in html and "not an endpoint (yet)" in html
     assert "A stable name and virtual IP" in html and "EndpointSlice controller" in html
+
+
+async def test_a_terminating_pod_is_excluded_from_its_service_as_terminating() -> None:
+    store = users_cluster()
+    store.apply(event("EndpointSlice", api.endpoint_slice("users", [
+        api.endpoint("users-a", "worker-1", "10.244.1.5", ready=False, terminating=True),
+    ]), "MODIFIED"), 2.0)
+    _, html = await panel(live(store), "object", kind="Service", namespace="default", name="users")
+    assert re.search(r'data-excluded="users-a" data-reason="terminating".*excluded: terminating', html)
+    assert "its endpoint is leaving the Service" in html and "No endpoints" not in html
 
 
 async def test_a_claims_panel_shows_phase_capacity_class_its_volume_and_its_pods() -> None:
