@@ -78,3 +78,39 @@ def test_a_folded_replay_bar_still_says_replay(small_screen: Any, recording_serv
     assert toggle(page, "replay-bar").get_attribute("aria-expanded") == "false"
     assert page.locator("#replay-banner").is_visible(), "a replayed moment always says so"
     assert not page.locator("#replay-slider").is_visible()
+
+
+SCROLLED = "[...document.querySelectorAll('*')].filter(e => e.scrollTop > 0).map(e => e.id || e.className)"
+MAP_SHARE = """(() => { const m = document.getElementById('map-wrap').getBoundingClientRect();
+  return m.width * m.height / (innerWidth * innerHeight); })()"""
+
+
+def inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (inner["y"] >= outer["y"] and inner["y"] + inner["height"] <= outer["y"] + outer["height"]
+            and inner["x"] >= outer["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"])
+
+
+def test_on_a_1280x720_screen_a_panel_and_the_object_list_leave_the_map_nearly_a_third_of_it(
+    small_screen: Any, server: Server
+) -> None:
+    """Everything unfolded, signed in (the fake cluster's buttons shown), a Service's panel open and the list of
+    workloads beside it: the map keeps at least 30% of the screen (it had 20%, squeezed to its minimum height),
+    no strip is squeezed over its own heading, and the page opens unscrolled."""
+    page = small_screen
+    server.log_in(page)
+    open_map(page, server.url)
+    assert page.evaluate("[scrollX, scrollY]") == [0, 0] and page.evaluate(SCROLLED) == [], "opens unscrolled"
+    page.click('#object-list [data-select="Service/default/users"]')
+    page.wait_for_selector('#side-panel [data-panel="service"]', timeout=10_000)
+    assert page.locator("#object-list").is_visible(), "the list stays open under the panel"
+    share = page.evaluate(MAP_SHARE)
+    assert share >= 0.30, f"the map has {share:.0%} of the screen"
+    side, map_box = page.locator("#side").bounding_box(), page.locator("#map-wrap").bounding_box()
+    assert side["x"] >= map_box["x"] + map_box["width"] - 1, "panel and list beside the map, not over it"
+    for part, heading in (("control-plane", "cp-title"), ("fake-controls", "fake-title"), ("side-panel", None),
+                          ("object-list", "objects-title")):
+        box = page.locator(f"#{part}").bounding_box()
+        assert box["y"] + box["height"] <= 720 + 0.5, f"{part} ends on the screen"
+        if heading:
+            assert inside(page.locator(f"#{heading}").bounding_box(), box), f"{part}'s heading is not cut off"
+    assert page.evaluate("[scrollX, scrollY]") == [0, 0]
