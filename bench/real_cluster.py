@@ -196,7 +196,9 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"nodesTarget": nodes, "podsTarget": nodes * ppn}
     # What was seen at 1,000 nodes on 2 busy cores (2026-11-26):
     # * the scheduler missed its 10-s leader-election renew deadline and exited ("Leaderelection lost"), leaving the
-    #   remaining pods Pending: both it and the KCM get a 60-s lease / 45-s renew deadline;
+    #   remaining pods Pending. A 60-s lease / 45-s renew deadline was not enough either: at 5,000 nodes, load ~18,
+    #   both it and the KCM lost their leases and exited (2026-12-02): a 180-s lease / 150-s deadline (start.sh waits
+    #   for their leases, so leader election stays on; restart-component.sh brings an exited one back);
     # * with the default plugins (system-default PodTopologySpread over ~400 scored nodes) the scheduler was
     #   CPU-bound at ~30 pods/s; without them and with qps 500 it sent more binds than the API server could answer
     #   (binds timed out after 60 s, the watch cache fell behind). So: no default spreading constraints,
@@ -204,7 +206,7 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     # * node lease renewals stalled for more than the 40-s grace period while the pods were being created, and the
     #   node lifecycle controller marked ~600 Running pods NotReady for good: the KCM gets a 120-s grace period
     #   (kwok still renews every NODE_LEASE_SECONDS/4 s, as a kubelet does).
-    le = "--leader-elect-lease-duration=60s --leader-elect-renew-deadline=45s --leader-elect-retry-period=5s"
+    le = "--leader-elect-lease-duration=180s --leader-elect-renew-deadline=150s --leader-elect-retry-period=10s"
     #   At 5,000 nodes a 40-s lease is 500 renewals/s, more than these 2 cores serve: ~500 of 5,000 nodes went
     #   Unknown within 5 minutes (2026-12-02). So the lease grows with the nodes (lease_seconds) and the grace with it.
     lease = lease_seconds(args)
@@ -215,7 +217,7 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
         "apiVersion: kubescheduler.config.k8s.io/v1\n"
         "kind: KubeSchedulerConfiguration\n"
         f"clientConnection: {{kubeconfig: {workdir.resolve() / 'admin.kubeconfig'}, qps: 150, burst: 150}}\n"
-        "leaderElection: {leaderElect: true, leaseDuration: 60s, renewDeadline: 45s, retryPeriod: 5s,\n"
+        "leaderElection: {leaderElect: true, leaseDuration: 180s, renewDeadline: 150s, retryPeriod: 10s,\n"
         "  resourceLock: leases, resourceName: kube-scheduler, resourceNamespace: kube-system}\n"
         "percentageOfNodesToScore: 10\n"
         "profiles:\n"
