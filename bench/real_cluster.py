@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import math
 import multiprocessing as mp
@@ -72,10 +73,17 @@ class Api:
         self.ctx = ssl.create_default_context(cafile=str(workdir / "pki/ca.crt"))
         self.ctx.load_cert_chain(str(workdir / "pki/admin.crt"), str(workdir / "pki/admin.key"))
 
-    def get(self, path: str, timeout: float = 600, accept: str = "application/json") -> bytes:
+    def get(self, path: str, timeout: float = 600, accept: str = "application/json", tries: int = 3) -> bytes:
+        """GET, tried again on a 5xx: an overloaded API server answers 504 while its watch cache lags."""
         req = urllib.request.Request(self.url + path, headers={"Accept": accept})
-        with urllib.request.urlopen(req, context=self.ctx, timeout=timeout) as r:
-            return r.read()
+        try:
+            with urllib.request.urlopen(req, context=self.ctx, timeout=timeout) as r:
+                return r.read()
+        except urllib.error.HTTPError as e:
+            if e.code < 500 or tries <= 1:
+                raise
+        time.sleep(5)
+        return self.get(path, timeout, accept, tries - 1)
 
     def session(self) -> Any:
         import http.client
@@ -173,9 +181,13 @@ def count_not_running(api: Api, ns: str = "bench") -> int:
 
 
 def count_running(api: Api) -> tuple[int, int]:
-    """(Running, total) pods in namespace bench."""
+    """(Running, total) pods in namespace bench; Running is -1 when the API server could not answer the selected
+    list in time (at load ~15 with 25,000 pods it timed out, 2026-12-02)."""
     total = count_pods(api)
-    return total - count_not_running(api), total
+    try:
+        return total - count_not_running(api), total
+    except urllib.error.HTTPError:
+        return -1, total
 
 
 def deployment_counts(api: Api) -> tuple[int, int, int]:
@@ -374,9 +386,16 @@ def object_counts(views: list[Any]) -> dict[str, int]:
     return counts
 
 
+def children_peak_rss_mb() -> float:
+    """The largest peak RSS of any child this process waited for so far (kubectl's, when it is the largest)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
     kubeconfig = str(workdir / "admin.kubeconfig")
-    kube, ours = [], []
+    kube, ours, kube_rss = [], [], []
     for i in range(runs):
         t = time.monotonic()
         subprocess.run(
@@ -386,6 +405,7 @@ def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
             env={**os.environ, "KUBECONFIG": kubeconfig},
         )
         kube.append(time.monotonic() - t)
+        kube_rss.append(children_peak_rss_mb())
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
         p = ctx.Process(target=sync_once, args=(kubeconfig, q))
@@ -397,6 +417,7 @@ def measure_sync(workdir: Path, runs: int) -> dict[str, Any]:
     o = statistics.median(r["wallS"] for r in ours)
     return {
         "kubectlS": kube,
+        "kubectlPeakRssMb": kube_rss,
         "clustervizRuns": ours,
         "kubectlMedianS": k,
         "clustervizMedianS": o,
@@ -634,6 +655,20 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] if xs else float("nan")
 
 
+def cluster_summary(api: Api, workdir: Path, full: bool) -> dict[str, Any]:
+    """The cluster's size; with ``full`` also the Running pods and the nodes (lists an overloaded API server can
+    take minutes to answer, so only when setting up or waiting to settle)."""
+    running, total = count_running(api) if full else (-1, count_pods(api))
+    return {
+        "nodes": count_nodes(api) if full else -1,
+        "benchPods": total,
+        "benchPodsRunning": running,
+        "memUsedGb": mem_used_gb(),
+        "rssMb": proc_rss_mb(workdir),
+        "loadavg": loadavg(),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(args.workdir)
     out: dict[str, Any] = {
@@ -652,15 +687,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         want = deployment_counts(api)[0]
         out["settle"] = wait_settled(api, workdir, want, time.monotonic(), args.settle_timeout)
         log("settle", {k: v for k, v in out["settle"].items() if k != "progress"})
-    running, total = count_running(api)
-    out["cluster"] = {
-        "nodes": count_nodes(api),
-        "benchPods": total,
-        "benchPodsRunning": running,
-        "memUsedGb": mem_used_gb(),
-        "rssMb": proc_rss_mb(workdir),
-        "loadavg": loadavg(),
-    }
+    try:
+        out["cluster"] = cluster_summary(api, workdir, "setup" in phases or args.wait_settled)
+    except (OSError, http.client.HTTPException) as e:  # an overloaded API server: measure anyway, say so
+        out["cluster"] = {"error": repr(e), "memUsedGb": mem_used_gb(), "rssMb": proc_rss_mb(workdir)}
     log("cluster", out["cluster"])
     if not phases & {"sync", "load", "server", "churn"}:
         out["loadavgEnd"] = loadavg()
