@@ -76,6 +76,25 @@ export function fitText(t, maxW) {
   return out;
 }
 
+// A name cut in its middle to fit maxW: both ends stay (worker-1…-17, ip-10-0-…internal), the ends tell nodes apart.
+export function fitMiddle(t, maxW) {
+  if (maxW <= 0) return '';
+  const k = 'middle|' + ctx.font + '|' + Math.round(maxW) + '|' + t;
+  let out = fitCache.get(k);
+  if (out === undefined) { out = cutMiddle(t, maxW); fitCache.set(k, out); }
+  return out;
+}
+function cutMiddle(t, maxW) {
+  if (ctx.measureText(t).width <= maxW) return t;
+  const cut = (m) => t.slice(0, m >> 1) + '…' + t.slice(t.length - (m - (m >> 1)));
+  let lo = 0, hi = t.length - 1;
+  while (lo < hi) {
+    const m = (lo + hi + 1) >> 1;
+    if (ctx.measureText(cut(m)).width <= maxW) lo = m; else hi = m - 1;
+  }
+  return lo > 1 ? cut(lo) : '';
+}
+
 export function pendingLabel() {
   const n = pendingRec.pods.length;
   const placed = !n && state.pods.size > 0 && sourceLive(); // a claim only about pods actually seen
@@ -408,6 +427,19 @@ export function pressureList(n) {
   if (cond.NetworkUnavailable === 'True') out.push('NetworkUnavailable');
   return out;
 }
+// The compact card's head is a plate (PLATE_Y, PLATE_H in world units) with the node's name on it once the
+// name is legible (NAME_MIN_PX CSS px): the overview's cards say which node they are, as the detail cards do.
+export const PLATE_Y = 2, PLATE_H = 10, NAME_MIN_PX = 8;
+const NAME_FONT = 8;
+export function drawPlateName(r, s) {
+  if (NAME_FONT * view.scale < NAME_MIN_PX) return;
+  const n = r.node, health = worstHealth(n.agents) !== 'healthy' ? 12 : 0;
+  ctx.font = font(NAME_FONT * s, '600');
+  ctx.fillStyle = C.text;
+  ctx.textBaseline = 'middle';
+  ctx.fillText(fitMiddle(n.name, (G.cardW - 2 * G.pad - 4 - health) * s), r._dx + (G.pad + 2) * s, r._dy + (PLATE_Y + PLATE_H / 2) * s);
+  ctx.textBaseline = 'alphabetic';
+}
 export function drawNodeHeader(r, s, lod) {
   const n = r.node;
   const x = r._dx, y = r._dy;
@@ -417,16 +449,17 @@ export function drawNodeHeader(r, s, lod) {
   const pressures = pressureList(n);
   if (dimCard) ctx.globalAlpha = 0.4;
   if (lod === -1) {
-    // compact overview: status strip (node condition) + worst agent health at its right end
+    // compact overview: a plate in the node's condition colour, worst agent health at its right end, the name
     const hw = Math.max(1, Math.round(6 * s));
-    const sw = Math.max(1, Math.round((cw - 2 * pad) * s));
+    const sw = Math.max(1, Math.round((cw - 2 * pad) * s)), sh = Math.max(1, Math.round(PLATE_H * s));
     ctx.fillStyle = nodeStripColor(n, pressures.length);
-    ctx.fillRect(Math.round(X(pad)), Math.round(Y(2)), sw, Math.max(1, Math.round(5 * s)));
+    ctx.fillRect(Math.round(X(pad)), Math.round(Y(PLATE_Y)), sw, sh);
     const wh = worstHealth(n.agents);
     if (wh !== 'healthy') {
       ctx.fillStyle = HEALTH_COLOR[wh];
-      ctx.fillRect(Math.round(X(cw - pad)) - hw * 2, Math.round(Y(2)), hw * 2, Math.max(1, Math.round(5 * s)));
+      ctx.fillRect(Math.round(X(cw - pad)) - hw * 2, Math.round(Y(PLATE_Y)), hw * 2, sh);
     }
+    drawPlateName(r, s);
     if (selected && selected.kind === 'node' && selected.id === n.name) outline(r);
     ctx.globalAlpha = 1;
     return;

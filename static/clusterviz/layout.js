@@ -2,8 +2,9 @@
  *
  * Two geometries (world units are CSS px at zoom 1): "detail" cards (text, bars, agent chips) and "compact"
  * cards (status strip + pod block) for the overview of big clusters (semantic zoom). Cards are placed once in
- * rows; the number of columns follows the viewport's aspect ratio and is kept while the node count stays
- * similar, so a delta does not reshuffle the map. O(nodes log nodes); pods are not touched. No DOM here.
+ * rows. The card shape (pods per card row, compact only) and the number of columns are chosen from the space
+ * there is (chooseGrid: the largest scale at which every card fits the map area), and kept while the node
+ * count stays similar, so a delta does not reshuffle the map. O(nodes log nodes); pods are not touched. No DOM.
  */
 import { _, interpolate } from './i18n.js';
 import { filter, groupKeyOf, pendingRec, recs, stats } from './model.js';
@@ -12,10 +13,10 @@ import { marks } from './frame.js';
 export const P = 10, SQ = 8;          // pod pitch and square size, both geometries
 export const GEO = {
   detail: { mode: 'detail', cardW: 250, pad: 8, head: 100, bottom: 8, gap: 12, groupH: 30, perRow: 23, pendHead: 6, groupH0: 30 },
-  compact: { mode: 'compact', cardW: 76, pad: 3, head: 10, bottom: 3, gap: 6, groupH: 22, perRow: 7, pendHead: 3, groupH0: 22 },
+  compact: { mode: 'compact', cardW: 76, pad: 3, head: 14, bottom: 3, gap: 6, groupH: 22, perRow: 7, pendHead: 3, groupH0: 22 },
 };
 export let G = GEO.detail;
-export const colsCache = { detail: { n: -1, cols: 0 }, compact: { n: -1, cols: 0, perRow: 7 } };
+export const colsCache = { detail: { n: -1, cols: 0, perRow: 23 }, compact: { n: -1, cols: 0, perRow: 7 } };
 export let groups = [];                 // [{label, y, count}]
 export let rows = [];                   // [{y, h, recs[], pending?}] sorted by y
 export let layoutW = 250, layoutH = 100;
@@ -32,9 +33,76 @@ export function setMode(m, forceCols) {
   layout(forceCols);
 }
 
-export function cardHeight(n, g) {
-  const r = Math.max(1, Math.ceil((n + 1) / g.perRow));
+export function cardHeight(n, g, perRow = g.perRow) {
+  const r = Math.max(1, Math.ceil((n + 1) / perRow));
   return g.head + r * P - (P - SQ) + g.bottom;
+}
+export function cardWidth(g, perRow) {
+  return g.mode === 'compact' ? 2 * g.pad + perRow * P - (P - SQ) : g.cardW;
+}
+
+// ---------------------------------------------------------------- fit: the grid chosen from the space there is
+export const BAND_PX = 22;                              // a group band keeps this many CSS px for its 12 px label
+export const FIT_CAP = { detail: 1.25, compact: 1.6 };  // the largest fit scale: pods of 10 and 12.8 px at most
+
+// The pods a card is sized for: the 90th percentile per node, so one crowded node does not shrink every card
+// (the real layout still makes each row as tall as its fullest card).
+export function podsToHold(counts) {
+  if (!counts.length) return 0;
+  const a = Float64Array.from(counts).sort();
+  return a[Math.min(a.length - 1, Math.floor(a.length * 0.9))];
+}
+
+// Pods per card row worth trying: from tall cards to wide ones (aspect about 1:2 to 3:1), 4 at least for
+// the status strip; the detail card's width is fixed.
+export function perRowChoices(g, k) {
+  if (g.mode !== 'compact') return [g.perRow];
+  const root = Math.sqrt(k + 1);
+  const lo = Math.max(4, Math.floor(root / 1.8)), hi = Math.min(40, Math.max(lo, Math.ceil(root * 2.2)));
+  const out = [];
+  for (let p = lo; p <= hi; p++) out.push(p);
+  return out;
+}
+
+// The pending area's height (world units) under a layout W wide: its pods plus at least one free row.
+export function pendingHeight(g, W, pending) {
+  const per = Math.max(1, Math.floor((W - 2 * g.pad + (P - SQ)) / P));
+  const prow = Math.max(1, Math.ceil((pending + Math.max(4, per >> 2)) / per));
+  return g.pendHead + prow * P - (P - SQ) + g.bottom;
+}
+
+// The scale at which a grid fits a screen w×h CSS px: the width as it is; the height less the group bands,
+// which keep BAND_PX on the screen (or their world height groupH0, whichever is taller).
+export function gridScale(g, screen, world) {
+  const sw = screen.w / world.w;
+  const sA = (screen.h - world.bands * BAND_PX) / world.h;
+  const sh = sA * g.groupH0 <= BAND_PX ? sA : screen.h / (world.h + world.bands * g.groupH0);
+  return Math.min(sw, sh);
+}
+
+// World size of a grid: cols columns of cards perRow pods wide, sized for k pods, the pending area on top.
+export function gridWorld(g, sizes, k, pending, perRow, cols) {
+  const cw = cardWidth(g, perRow), ch = cardHeight(k, g, perRow);
+  const w = Math.max(cols * (cw + g.gap) - g.gap, cw);
+  let h = pendingHeight(g, w, pending) + 2 * g.gap;
+  for (const n of sizes) h += Math.ceil(n / cols) * (ch + g.gap) + g.gap;
+  return { w, h, bands: sizes.length + 1 };
+}
+
+// The grid with the largest scale on this screen: for each card shape the columns grow until the width, not
+// the height, limits the scale (past that point more columns only shrink it). sizes: nodes per group.
+export function chooseGrid(g, screen, sizes, k, pending) {
+  const most = Math.max(1, ...sizes);
+  let best = { s: -1, cols: 1, perRow: perRowChoices(g, k)[0] };
+  for (const perRow of perRowChoices(g, k)) {
+    for (let cols = 1; cols <= most; cols++) {
+      const world = gridWorld(g, sizes, k, pending, perRow, cols);
+      const s = gridScale(g, screen, world);
+      if (s > best.s) best = { s, cols, perRow };
+      if (screen.w / world.w < best.s) break;
+    }
+  }
+  return best;
 }
 
 
@@ -71,26 +139,16 @@ export function layout(forceCols) {
   stats.layouts++;
   const { all, glist } = buildGroups();
   const n = all.length;
-  let avg = 0;
-  for (const r of all) avg += r.pods.length;
-  avg = n ? avg / n : 0;
   const cc = colsCache[G.mode];
-  if (G.mode === 'compact') {
-    if (forceCols || cc.n < 0) cc.perRow = Math.max(4, Math.min(24, Math.ceil(Math.sqrt((avg + 1) * 1.5))));
-    G.perRow = cc.perRow;
-    G.cardW = 2 * G.pad + G.perRow * P - (P - SQ);
-  }
-  const cellW = G.cardW + G.gap;
-  // columns follow the viewport's aspect ratio; kept while the node count stays similar
   if (forceCols || cc.n < 0 || Math.abs(n - cc.n) > Math.max(2, cc.n * 0.25)) {
     const vp = viewportSize();
-    const cellH = cardHeight(avg, G) + G.gap;
-    const fitAt1 = Math.max(1, Math.floor((vp.w - 24 + G.gap) / cellW));
-    let cols = Math.round(Math.sqrt((vp.w / vp.h) * Math.max(1, n) * cellH / cellW));
-    cols = Math.max(cols, Math.min(n, fitAt1));
-    cc.cols = Math.max(1, Math.min(Math.max(1, n), cols, 1000));
-    cc.n = n;
+    const k = podsToHold(all.map((r) => r.pods.length));
+    const grid = chooseGrid(G, { w: vp.w - 24, h: vp.h - 48 }, glist.map((g) => g.recs.length), k, pendingRec.pods.length);
+    cc.cols = Math.min(grid.cols, 1000); cc.perRow = grid.perRow; cc.n = n;
   }
+  G.perRow = cc.perRow;
+  G.cardW = cardWidth(G, G.perRow);
+  const cellW = G.cardW + G.gap;
   const cols = cc.cols;
   layoutW = Math.max(cols * cellW - G.gap, G.cardW);
   rows = [];

@@ -4,7 +4,7 @@
  * straight into an ImageData buffer (one typed-array fill per rect row) and blitted with putImageData:
  * ~150k pods cost a few ms instead of 150k fillRect calls.
  */
-import { BUCKET_ORDER, C, DIM_COLOR, bn, bucketPods, bx, by, canvas, cardColors, ctx, drawPodSelection, hatchSilent, mix, nodeStripColor, outline, podGeom, pressureList } from './draw.js';
+import { BUCKET_ORDER, C, DIM_COLOR, PLATE_H, PLATE_Y, bn, bucketPods, bx, by, canvas, cardColors, ctx, drawPlateName, drawPodSelection, hatchSilent, mix, nodeStripColor, outline, podGeom, pressureList } from './draw.js';
 import { G } from './layout.js';
 import { filter, recs, selected, stats } from './model.js';
 import { HEALTH_COLOR, STATUS_COLOR, worstHealth } from './status.js';
@@ -81,8 +81,8 @@ export function drawFullRaster(list) {
       const n = r.node;
       const pl = pressureList(n).length;
       const dimCard = filter.active && r.matchCount === 0 && false;
-      const sx = Math.round((r.x + G.pad) * s + ox), sy = Math.round((r.y + 2) * s + oy);
-      const sw = Math.max(1, Math.round((G.cardW - 2 * G.pad) * s)), sh = Math.max(1, Math.round(5 * s));
+      const sx = Math.round((r.x + G.pad) * s + ox), sy = Math.round((r.y + PLATE_Y) * s + oy);
+      const sw = Math.max(1, Math.round((G.cardW - 2 * G.pad) * s)), sh = Math.max(1, Math.round(PLATE_H * s));
       rrect(sx, sy, sw, sh, dimCard ? faint : c32(nodeStripColor(n, pl)));
       const wh = worstHealth(n.agents);
       if (wh !== 'healthy') { const hw = Math.max(1, Math.round(6 * s)) * 2; rrect(sx + sw - hw, sy, hw, sh, c32(HEALTH_COLOR[wh])); }
@@ -90,6 +90,7 @@ export function drawFullRaster(list) {
   }
   const sel = bucketPods(list, g, flushBucketsRaster);
   ctx.putImageData(img, 0, 0);
+  for (const r of list) if (r.kind !== 'pending') drawPlateName(r, s); // text is not a rect: drawn on top
   hatchSilent(list, g);
   if (sel) drawPodSelection(sel, g);
   if (selected && selected.kind === 'node') { const r = recs.get(selected.id); if (r && list.indexOf(r) >= 0) outline(r); }

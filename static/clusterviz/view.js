@@ -4,7 +4,7 @@
  * map follows "fit" (a new node re-fits it) and false once the user moved it.
  */
 import { marks, schedule } from './frame.js';
-import { G, GEO, layout, layoutH, layoutW, lowerRow, nearestRec, rows, setMode, viewport, viewportSize } from './layout.js';
+import { BAND_PX, FIT_CAP, G, GEO, layout, layoutH, layoutW, lowerRow, nearestRec, rows, setMode, viewport, viewportSize } from './layout.js';
 import { state } from './model.js';
 
 const D2C = 0.25;              // detail → compact below this scale
@@ -24,19 +24,26 @@ export function fitScale() {
   const vp = viewportSize();
   return Math.min((vp.w - 24) / layoutW, (vp.h - 48) / layoutH);
 }
-// Fit the whole cluster: detail cards if they stay legible-ish, else the compact overview.
+const FIT_DETAIL = 0.7;         // fit keeps the detail cards while their text is legible (draw.js LOD_HIGH)
+// Lay the cluster out in one geometry with the grid chosen for this screen; the scale it fits at.
+function fitGeometry(mode) {
+  GEO[mode].groupH = GEO[mode].groupH0;
+  setMode(mode, true);
+  // group bands tall enough for a 12px label at this scale (chooseGrid counted them so)
+  const want = Math.min(400, Math.max(G.groupH0, BAND_PX / Math.min(FIT_CAP[mode], fitScale())));
+  if (want > G.groupH + 1) { G.groupH = want; layout(false); }
+  return Math.min(fitScale(), FIT_CAP[mode]);
+}
+// Fit the whole cluster: detail cards while their text is legible, else the geometry with the larger pods.
+function chooseFitGeometry() {
+  const detail = fitGeometry('detail');
+  if (detail >= FIT_DETAIL) return;
+  if (fitGeometry('compact') <= detail) fitGeometry('detail');
+}
 export function fitView(user) {
   const vp = viewportSize();
-  if (user || view.auto) {
-    GEO.detail.groupH = GEO.detail.groupH0;
-    GEO.compact.groupH = GEO.compact.groupH0;
-    if (G.mode !== 'detail') setMode('detail', true); else layout(true);
-    if (fitScale() < D2C + 0.03) setMode('compact', true);
-    // group bands tall enough for a 12px label at this scale
-    const want = Math.min(400, Math.max(G.groupH0, 22 / Math.min(1.25, fitScale())));
-    if (want > G.groupH + 1) { G.groupH = want; layout(false); }
-  }
-  const s = Math.min(fitScale(), 1.25);
+  if (user || view.auto) chooseFitGeometry();
+  const s = Math.min(fitScale(), FIT_CAP[G.mode]);
   view.scale = s;
   view.tx = Math.round((vp.w - layoutW * s) / 2);
   view.ty = Math.max(12, Math.round(Math.min(12, (vp.h - layoutH * s) / 2)));

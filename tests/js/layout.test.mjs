@@ -96,3 +96,65 @@ test('rows are found by a point: lowerRow and nearestRec', () => {
   assert.equal(L.nearestRec(b.x + 1, b.y + 1), b);
   assert.equal(L.nearestRec(0, -50), model.pendingRec);
 });
+
+// Fit: the grid is chosen from the space there is (chooseGrid), so the cards fill the map area.
+const fills = (g, screen, sizes, k, pending) => {
+  const grid = L.chooseGrid(g, screen, sizes, k, pending);
+  const world = L.gridWorld(g, sizes, k, pending, grid.perRow, grid.cols);
+  const h = world.h * grid.s + world.bands * Math.max(L.BAND_PX, g.groupH0 * grid.s);
+  return { grid, w: world.w * grid.s / screen.w, h: h / screen.h };
+};
+
+test('fit: 100 nodes of 32 pods on a 1,600x1,000 map fill its width or height, with pods of 6 px and more', () => {
+  const { grid, w, h } = fills(L.GEO.compact, { w: 1136, h: 837 }, [1, 100], 32, 0);
+  assert.ok(w <= 1.0001 && h <= 1.0001, 'inside the map: ' + w + ' x ' + h);
+  assert.ok(Math.max(w, h) > 0.99 && Math.min(w, h) > 0.85, 'fills it: ' + w + ' x ' + h);
+  assert.ok(L.SQ * grid.s >= 6, 'pod cells of ' + L.SQ * grid.s + ' px');
+});
+
+test('fit: the card shape follows the screen — a wide map gets wider cards or more columns than a tall one', () => {
+  const wide = L.chooseGrid(L.GEO.compact, { w: 2000, h: 500 }, [100], 32, 0);
+  const tall = L.chooseGrid(L.GEO.compact, { w: 500, h: 2000 }, [100], 32, 0);
+  assert.ok(wide.cols * wide.perRow > tall.cols * tall.perRow, JSON.stringify({ wide, tall }));
+});
+
+test('fit: no other grid of the same cards has a larger scale', () => {
+  const g = L.GEO.compact, screen = { w: 1136, h: 837 }, sizes = [1, 100];
+  const best = L.chooseGrid(g, screen, sizes, 32, 5);
+  for (const perRow of L.perRowChoices(g, 32)) {
+    for (let cols = 1; cols <= 100; cols++) {
+      const s = L.gridScale(g, screen, L.gridWorld(g, sizes, 32, 5, perRow, cols));
+      assert.ok(s <= best.s + 1e-9, perRow + ' x ' + cols + ': ' + s + ' > ' + best.s);
+    }
+  }
+});
+
+test('fit: a huge cluster (1,000 nodes of 150 pods) still fits the map, with tiny pods', () => {
+  const { grid, w, h } = fills(L.GEO.compact, { w: 1136, h: 837 }, [3, 1000], 150, 0);
+  assert.ok(w <= 1.0001 && h <= 1.0001 && Math.max(w, h) > 0.99, w + ' x ' + h);
+  assert.ok(grid.s > 0.05 && grid.s < 0.5, 'scale ' + grid.s);
+});
+
+test('fit: the detail cards keep their width and only the columns are chosen', () => {
+  assert.deepEqual(L.perRowChoices(L.GEO.detail, 500), [L.GEO.detail.perRow]);
+  const grid = L.chooseGrid(L.GEO.detail, { w: 1136, h: 837 }, [1, 3], 5, 0);
+  assert.equal(grid.perRow, L.GEO.detail.perRow);
+  assert.ok(grid.cols >= 1 && grid.cols <= 3);
+});
+
+test('fit: one crowded node does not size every card (the 90th percentile does), yet its card holds all its pods', () => {
+  assert.equal(L.podsToHold([...Array(99).fill(30), 300]), 30);
+  const pods = Array.from({ length: 300 }, (_, i) => pod('c' + i, 'crowded'));
+  cluster([node('crowded'), ...Array.from({ length: 20 }, (_, i) => node('n' + i))], pods);
+  L.setMode('compact', true);
+  assert.ok(model.recs.get('crowded').cap >= 300);
+});
+
+test('fit: the layout uses the chosen grid, so the whole map fits the screen at the chosen scale', () => {
+  cluster(Array.from({ length: 100 }, (_, i) => node('n' + i)), Array.from({ length: 3000 }, (_, i) => pod('p' + i, 'n' + (i % 100))));
+  L.setMode('compact', true);
+  const grid = L.chooseGrid(L.G, { w: 1576, h: 952 }, [100], 30, 0);
+  assert.equal(L.colsCache.compact.cols, grid.cols);
+  assert.equal(L.G.perRow, grid.perRow);
+  assert.ok(L.layoutW * grid.s <= 1576 + 1e-6);
+});
