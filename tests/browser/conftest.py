@@ -65,7 +65,8 @@ class Server:
         self.log = tmp / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30) -> None:
+        """Migrate, start, and wait up to ``timeout`` s for the cluster's state (a big fake cluster takes longer)."""
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=self.env, check=True
         )
@@ -77,7 +78,7 @@ class Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for(f"{self.url}/api/v1/clusters/demo/state")
+        wait_for(f"{self.url}/api/v1/clusters/demo/state", timeout)
 
     def log_in(self, page: Any, username: str = "vic") -> None:
         """A logged-in user in this browser page (the fake cluster's buttons are not for anonymous visitors)."""

@@ -37,7 +37,7 @@ GEOMETRY = """() => {
 @pytest.fixture(scope="module")
 def hundred_nodes(tmp_path_factory: Any) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("fit"), CLUSTERVIZ_FAKE_WORKERS="100", CLUSTERVIZ_FAKE_PODS_PER_NODE="30")
-    server.start()
+    server.start(timeout=180)  # 100 nodes: the fake cluster is built before the first state
     yield server
     server.stop()
 
@@ -65,6 +65,29 @@ def test_fit_fills_a_1600x1000_map_with_100_readable_node_cards(browser: Any, hu
         assert geo["cardShare"] > 0.5, f"the cards, not the gaps, take the map: {geo}"
         assert geo["undrawn"] == 0 and geo["squareish"], geo
         assert geo["smallest"] >= MIN_POD_PX, f"pods are cells of {MIN_POD_PX} px or more: {geo}"
+
+
+def point_at(page: Any, rect: dict[str, float], dy: float | None = None) -> tuple[float, float]:
+    box = page.locator("#cluster-canvas").bounding_box()
+    return box["x"] + rect["x"] + rect["w"] / 2, box["y"] + rect["y"] + (rect["h"] / 2 if dy is None else dy)
+
+
+def test_the_fitted_cards_answer_the_pointer(browser: Any, hundred_nodes: Server) -> None:
+    """In the chosen geometry a pod under the pointer shows its tooltip, and a click on a card's name plate
+    opens that node's panel (hit-testing follows the card shape the fit chose)."""
+    for page in fitted(browser, hundred_nodes, 1600, 1000):
+        assert page.evaluate("window.clusterviz.stats.mode") == "compact"
+        pod = page.evaluate("[...window.clusterviz.state.pods.values()].find(p => p.node === 'worker-57')")
+        page.mouse.move(*point_at(page, page.evaluate("uid => window.clusterviz.layout.podRect(uid)", pod["uid"])))
+        tooltip = page.locator("#map-tooltip")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert pod["name"] in tooltip.inner_text()
+
+        card = page.evaluate("window.clusterviz.layout.nodeRect('worker-83')")
+        page.mouse.click(*point_at(page, card, dy=4))  # on the plate above the pods
+        panel = page.locator("#side-panel [data-panel='node']")
+        panel.wait_for(timeout=5_000)
+        assert panel.get_attribute("data-node") == "worker-83"
 
 
 def test_fit_keeps_every_card_on_a_1280x720_screen(browser: Any, hundred_nodes: Server) -> None:
