@@ -43,8 +43,8 @@ def hundred_nodes(tmp_path_factory: Any) -> Iterator[Server]:
 
 
 def fitted(browser: Any, server: Server, width: int, height: int) -> Iterator[Any]:
-    for page in checked_page(browser, viewport={"width": width, "height": height}):
-        page.add_init_script(f"localStorage.setItem('clusterviz.folded', {json.dumps(json.dumps(FOLDED))})")
+    fold = f"localStorage.setItem('clusterviz.folded', {json.dumps(json.dumps(FOLDED))})"  # as chrome.js keeps it
+    for page in checked_page(browser, init_script=fold, viewport={"width": width, "height": height}):
         page.goto(f"{server.url}/clusters/demo/")
         page.wait_for_selector("body[data-rendered='1']", timeout=60_000)
         page.wait_for_function("window.clusterviz.state.pods.size >= 3000", timeout=30_000)
