@@ -44,8 +44,9 @@ class FakeSource:
     def _catch_up(self) -> None:
         """A simulation whose clock started at the wall clock lives through the time its own building took
         (minutes at 5,000 nodes) before it is listed, so its changes carry the times they happen at."""
-        if self._lag() > 0:
-            self.cluster.advance(self._lag())  # what it changes is in the list that follows
+        lag = self._lag()
+        if lag > 0:
+            self.cluster.advance(lag)  # what it changes is in the list that follows
 
     def _lag(self) -> float:
         return self.wall.now() - self.cluster.clock.now() if self.wall is not None else 0.0
