@@ -169,10 +169,14 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
 
 @pytest.fixture(scope="module")
 def stack(
-    redis: Redis, postgres: Postgres, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+    redis: Redis,
+    postgres: Postgres,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Stack]:
-    _create_database(postgres, "clusterviz_multiprocess")
-    url = postgres.url("clusterviz_multiprocess")
+    database = "clusterviz_" + request.module.__name__.rsplit(".", 1)[-1]  # a fresh one for each module's stack
+    _create_database(postgres, database)
+    url = postgres.url(database)
     tmp = tmp_path_factory.mktemp("multiprocess")
     stack = Stack(tmp, redis, url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=stack.env,
