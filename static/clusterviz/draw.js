@@ -234,6 +234,7 @@ export function flushBuckets(g, cardBg) {
     ctx.fillStyle = cardBg || C.card;
     const w = Math.max(1, Math.round(sq * 0.3)), X = bx[14], Y = by[14], top = Math.round((sq - w) / 2);
     for (let i = 0; i < bn[14]; i++) ctx.fillRect(X[i], Y[i] + top, sq, w);
+    stats.crossed += bn[14];
     bn[14] = 0;
   }
   if (bn[15]) drawExcluded(g);

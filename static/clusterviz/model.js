@@ -11,7 +11,7 @@ import { selectorMatches } from './selector.js';
 import { STATUS_IDX, UNKNOWN_IDX, isFailing, unready } from './status.js';
 
 export const state = { nodes: new Map(), pods: new Map(), seq: -1, revision: 0, at: 0, source: null, controlPlane: [], cluster: '', rollouts: new Map(), objects: new Map() };
-export const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [], outlined: 0 };
+export const stats = { lastRenderMs: 0, lastDeltaMs: 0, lastDeltaApplyMs: 0, lastDrawMs: 0, lastLayoutMs: 0, renders: 0, deltas: 0, layouts: 0, mode: 'detail', hatched: [], outlined: 0, crossed: 0 };
 export const counts = { statuses: [0, 0, 0, 0, 0, 0], failing: 0, notReady: 0, unscheduled: 0, matching: 0, namespaces: new Map(), namespacesChanged: true };
 
 export function mkRec(node, kind) {

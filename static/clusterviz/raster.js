@@ -53,6 +53,12 @@ function flushBucketsRaster(g, cardBg) {
     for (let i = 0; i < bn[13]; i++) rrect(X[i] + sq - m, Y[i], m, m, c);
     bn[13] = 0;
   }
+  if (bn[14]) { // an old revision's pod during a rollout: crossed out by a band of the card's colour (as draw.js)
+    const c = c32(cardBg || C.card), w = Math.max(1, Math.round(sq * 0.3)), top = Math.round((sq - w) / 2);
+    for (let i = 0; i < bn[14]; i++) rrect(bx[14][i], by[14][i] + top, sq, w, c);
+    stats.crossed += bn[14];
+    bn[14] = 0;
+  }
   if (bn[15]) { // a chosen Service's pod without traffic: a light square among the dimmed ones (see draw.js)
     const c = c32(C.excluded), X = bx[15], Y = by[15];
     for (let i = 0; i < bn[15]; i++) rrect(X[i], Y[i], sq, sq, c);

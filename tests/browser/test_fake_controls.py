@@ -116,3 +116,18 @@ def test_a_pods_panel_aims_roll_out_at_its_deployment(page: Any, server: Server)
                            timeout=10_000)
     page.wait_for_function(f"({revision})('Deployment/kube-system/coredns') === 2", timeout=30_000)
     assert page.evaluate(revision, "Deployment/default/users-deployment") == before, "users-deployment is untouched"
+
+
+def test_a_rollouts_old_pods_are_crossed_out_on_the_compact_overview_too(page: Any, server: Server) -> None:
+    """The compact overview (raster.js) draws the old revision's pods crossed out as the detail cards do, and
+    empties that bucket each frame (it once kept every frame's old pods, growing without end)."""
+    server.log_in(page)
+    page.set_viewport_size({"width": 640, "height": 480})
+    open_map(page, server)
+    page.wait_for_function("window.clusterviz.stats.mode === 'compact'", timeout=10_000)
+    page.locator("#fake-controls form[data-action='rolling-update'] button").click()
+    page.wait_for_function("window.clusterviz.stats.crossed > 0", timeout=30_000)  # old pods, crossed
+    page.evaluate("window.clusterviz.pauseLive()")  # the picture holds still: only the overview draws now
+    before = page.evaluate("window.clusterviz.stats.crossed")
+    page.evaluate("window.clusterviz.fit()")
+    page.wait_for_function(f"window.clusterviz.stats.crossed > {before}", timeout=5_000)
