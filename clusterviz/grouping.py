@@ -339,7 +339,7 @@ class Groups:
 
     def _excluded(self, key: PodKey, endpoints: list[EndpointView]) -> list[ExcludedPod]:
         ready = {e["pod"] for e in endpoints if e["ready"]}
-        listed = {e["pod"]: e for e in endpoints if e["pod"]}
+        listed = _by_pod(endpoints)
         out: list[ExcludedPod] = []
         for name in sorted(self._matched.get(key, set()) - ready):
             pod = self._pods[(key[0], name)]
@@ -364,11 +364,15 @@ def exclusion_reason(endpoint: EndpointView | None, status: str) -> ExclusionRea
     return "notReady" if endpoint is not None else "noEndpoint"
 
 
+def _by_pod(endpoints: list[EndpointView]) -> dict[str, EndpointView]:
+    return {e["pod"]: e for e in endpoints if e["pod"]}
+
+
 def with_reasons(view: ServiceView) -> ServiceView:
     """A Service recorded before excluded pods carried their reason gets it by the same rule as a live one."""
     if all("reason" in p for p in view["excluded"]):
         return view
-    listed = {e["pod"]: e for e in view["endpoints"] if e["pod"]}
+    listed = _by_pod(view["endpoints"])
     excluded: list[ExcludedPod] = [
         {**p, "reason": exclusion_reason(listed.get(p["pod"]), p["status"])} for p in view["excluded"]
     ]
