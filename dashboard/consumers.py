@@ -18,6 +18,7 @@ from dashboard.access.websocket import SEEN
 from dashboard.firststate import FirstState, first_states
 from dashboard.hub import UnknownCluster, group_name, hub
 from dashboard.outbound import EXTENSION, SHARED
+from dashboard.recent import tap
 from dashboard.remote import WatcherUnavailable
 
 CLOSE_BAD_REQUEST = 4400
@@ -70,20 +71,24 @@ class ClusterConsumer(AsyncWebsocketConsumer):
         # and the client drops any delta whose seq the state already covers.
         self.group = group_name(cluster)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        recent = await tap(self.group).joined()  # this process's record of the group's deltas, a member from now
         await self.accept()
         if not hub.external:
             # After accepting: the first list of a big cluster takes longer than daphne's handshake timeout
             # (5 s), and a socket still handshaking then is dropped. Open, it simply waits for its state.
             await hub.running(cluster)
         # Shared: built once per version, format and scope (dashboard.firststate), in a worker thread or the filter
-        # process, and written from those bytes (dashboard.outbound). In external mode it comes from the watcher
-        # straight to this process, never through the group.
+        # process, and written from those bytes (dashboard.outbound); or a state made a few versions ago, and the
+        # deltas since from this process's record. In external mode it comes from the watcher straight to this
+        # process, never through the group.
         try:
-            state = await first_states.get(source, "message", pods, self._viewer_scope())
+            joined = await first_states.join(source, "message", pods, self._viewer_scope(), recent)
         except WatcherUnavailable:
             await self.close(code=CLOSE_NO_WATCHER)
             return
-        await self.base_send(first_state_message(state, EXTENSION in self.scope.get("extensions", {})))
+        await self.base_send(first_state_message(joined.state, EXTENSION in self.scope.get("extensions", {})))
+        for text in joined.deltas:
+            await self.send(text_data=text)
         if hub.external:
             self.last_message = time.monotonic()
             self.watchdog = asyncio.create_task(self._watch(silence_limit()))

@@ -10,6 +10,10 @@ bytes of a wider scope.
 
 The version is asked for first (milliseconds; in external mode a small query to the watcher): a client joined
 its group before it asks, so a state of that version or a later one misses none of its deltas.
+
+A websocket client may also take an older state, when this process holds the deltas from it up to the client's
+version (:meth:`FirstStates.join`, :mod:`dashboard.recent`): under churn the version changes every tick, and without
+that every client joining a tick later got a new state of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Protocol
 from clusterviz.live import StateVersion
 from clusterviz.store import PodFormat
 from dashboard.access.scope import EVERYTHING, Scope, Seen, scoped_state
+from dashboard.recent import RecentDeltas
 from dashboard.remote import Frame
 
 
@@ -44,6 +49,15 @@ class FirstState:
     seen: Seen | None = None
     """A narrowed scope's pods in it (to filter the deltas that follow); None for the whole cluster."""
     etag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """What a joining websocket client is sent: a shared state, then the deltas that bring it up to the version
+    the client asked at (the group brings the ones after)."""
+
+    state: FirstState
+    deltas: tuple[str, ...] = ()
 
 
 Key = tuple[str, Frame, PodFormat, Scope]
@@ -77,6 +91,40 @@ class FirstStates:
         key = (source.name, frame, pods, scope)
         return await self._once(key, whole.version, lambda: self._scoped(key, whole))
 
+    async def join(
+        self, source: StateSource, frame: Frame, pods: PodFormat, scope: Scope, recent: RecentDeltas | None
+    ) -> Joined:
+        """:meth:`get` for a websocket client, who may take the newest state made or being made (of the same
+        runtime, not ahead of its version) when ``recent`` holds the deltas from it to that version."""
+        version = await source.state_version()
+        whole_key = (source.name, frame, pods, EVERYTHING)
+        joined = await self._caught_up(whole_key, version, recent)
+        if joined is None:
+            joined = Joined(await self._once(whole_key, version, lambda: self._whole(source, frame, pods)))
+        if not scope.narrowed:
+            return joined
+        key = (source.name, frame, pods, scope)
+        whole = joined.state
+        return Joined(await self._once(key, whole.version, lambda: self._scoped(key, whole)), joined.deltas)
+
+    async def _caught_up(self, key: Key, version: StateVersion, recent: RecentDeltas | None) -> Joined | None:
+        made = self._made_before(key, version) if recent is not None else None
+        if made is None or recent is None:
+            return None
+        state = await made
+        deltas = await recent.wait_since(state.version[2], version[2])
+        return None if deltas is None else Joined(state, tuple(deltas))
+
+    def _made_before(self, key: Key, version: StateVersion) -> Awaitable[FirstState] | None:
+        """The newest state of this key made or being made at the runtime of ``version`` and not after it."""
+        building = self._building.get(key)
+        if building is not None and _before(building[0], version):
+            return asyncio.shield(building[1])
+        entry = self._entries.get(key)
+        if entry is not None and _before(entry.version, version):
+            return _ready(entry)
+        return None
+
     def entries(self) -> int:
         return len(self._entries)
 
@@ -107,6 +155,15 @@ class FirstStates:
     async def _scoped(self, key: Key, whole: FirstState) -> FirstState:
         data, seen = await self._filter(key[3], whole.data)
         return FirstState(whole.version, data, seen, etag(key, whole.version))
+
+
+def _before(made: StateVersion, version: StateVersion) -> bool:
+    """Whether a state made at ``made`` can be brought up to ``version`` by deltas: the same runtime, no later."""
+    return made[0] == version[0] and made[2] <= version[2]
+
+
+async def _ready(state: FirstState) -> FirstState:
+    return state
 
 
 async def filter_in_process(scope: Scope, data: bytes) -> tuple[bytes, Seen]:

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from clusterviz.live import FIRST_LIST_WAIT, ClusterRuntime, Publish
 from dashboard.clusters import ClusterSpec, build_source, from_environment
+from dashboard.recent import stop_taps
 from dashboard.remote import LocalCluster, RemoteCluster
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class Hub:
         self._tasks.clear()
         for runtime in self._runtimes.values():
             await asyncio.to_thread(runtime.source.stop)
+        await stop_taps()  # this process's record of the groups' deltas
 
 
 hub = Hub()
