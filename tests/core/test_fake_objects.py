@@ -253,6 +253,30 @@ def test_a_fake_on_the_wall_clock_lives_through_its_building_and_its_listing_so_
     assert c.clock.now() == 1_250.25
 
 
+def test_a_fake_on_the_wall_clock_never_runs_ahead_of_it_when_a_poll_starts_late() -> None:
+    wall = ManualClock(start=1_000.0)
+    c = FakeCluster(seed=2, clock=ManualClock(start=1_000.0), scenario="quiet")
+    source = FakeSource(c, wall=wall)
+    source.start()
+    wall.advance(2.0)  # the tick began, then waited two seconds for the store (a first state was being made)
+    source.poll(0.25)
+    assert c.clock.now() == 1_002.0
+    wall.advance(0.25)
+    source.poll(2.25)  # the runtime measures from the start of the tick before: those two seconds again
+    assert c.clock.now() == 1_002.25, "the simulation's times are the wall clock's, not seconds ahead of it"
+
+
+def test_a_sped_up_fake_on_the_wall_clock_moves_by_the_elapsed_time_times_its_speed() -> None:
+    wall = ManualClock(start=1_000.0)
+    c = FakeCluster(seed=2, clock=ManualClock(start=1_000.0), scenario="quiet")
+    source = FakeSource(c, speed=20.0, wall=wall)
+    source.start()
+    wall.advance(0.25)
+    source.poll(0.25)
+    source.poll(0.25)
+    assert c.clock.now() == 1_010.0
+
+
 def test_a_fake_without_a_wall_clock_moves_only_by_the_elapsed_time() -> None:
     c = FakeCluster(seed=2, clock=ManualClock(start=0.0), scenario="quiet")
     source = FakeSource(c)
