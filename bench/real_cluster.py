@@ -279,14 +279,24 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run(["kubectl", "create", "namespace", "bench"], env=kenv, check=True, stdout=subprocess.DEVNULL)
     out["podsBefore"] = count_pods(api)
     per = nodes * ppn // deployments
-    docs = "".join(bench_workload(i, per) for i in range(deployments))
     t = time.monotonic()
-    subprocess.run(
-        ["kubectl", "apply", "-f", "-"], input=docs.encode(), env=kenv, check=True, stdout=subprocess.DEVNULL
-    )
+    out["applyRetries"] = sum(apply_workload(bench_workload(i, per), kenv) for i in range(deployments))
     out["applyS"] = time.monotonic() - t
     out.update(wait_settled(api, workdir, per * deployments, t, args.settle_timeout, settle=not args.no_settle))
     return out
+
+
+def apply_workload(docs: str, kenv: dict[str, str], tries: int = 5) -> int:
+    """``kubectl apply`` of one Deployment and its Service, again after a failure (an API server busy with a
+    growing cluster answers a create with a server-side Timeout now and then: one apply of all 200 objects
+    ended the setup on its first, 2026-12-02). Returns how many tries failed."""
+    for failed in range(tries):
+        done = subprocess.run(["kubectl", "apply", "-f", "-"], input=docs.encode(), env=kenv, capture_output=True)
+        if done.returncode == 0:
+            return failed
+        log(f"kubectl apply failed ({done.stderr.decode(errors='replace').strip()[-200:]}); again in 5 s")
+        time.sleep(5)
+    raise RuntimeError(f"kubectl apply failed {tries} times")
 
 
 def lease_seconds(args: argparse.Namespace) -> int:
