@@ -39,7 +39,7 @@ export function renderHeader() {
     statuses: STATUS.map((st, i) => interpolate(_('%(count)s %(status)s'), { count: nf.format(cs[i]), status: statusText(st) })).join(', '),
     unscheduled: nf.format(counts.unscheduled),
   });
-  if (filter.active) sum += ' ' + interpolate(_('Filter matches %(count)s pods; the others are dimmed.'), { count: nf.format(counts.matching) });
+  if (filter.active) sum += ' ' + interpolate(ngettext('Filter matches %(count)s pod; the others are dimmed.', 'Filter matches %(count)s pods; the others are dimmed.', counts.matching), { count: nf.format(counts.matching) });
   if (choice.key) sum += ' ' + choiceText();
   const ex = $('legend-excluded'); if (ex) ex.hidden = !(choice.view && choice.view.kind === 'Service');
   let quiet = 0;
