@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ async def _clients(server: DjangoServer, n: int, fmt: str, hold: float) -> dict[
             out["stateBytes"] = len(first.data)
         out["afterOneClient"] = proc_mem_mb(server.proc.pid)
         sizes: list[int] = []
+        seqs: list[int] = []  # the version each state describes: how many states the server made for the 50
         failures: list[str] = []
         all_in = asyncio.Event()
 
@@ -48,6 +50,8 @@ async def _clients(server: DjangoServer, n: int, fmt: str, hold: float) -> dict[
                     msg = await ws.receive()
                     if msg.type == aiohttp.WSMsgType.TEXT:
                         sizes.append(len(msg.data))
+                        seq = re.search(r'"seq":(\d+)', msg.data[:512])
+                        seqs.append(int(seq.group(1)) if seq else -1)
                     else:
                         failures.append(f"{msg.type.name}: {msg.data!r} {msg.extra!r}"[:200])
                     if len(sizes) + len(failures) == n:
@@ -63,6 +67,7 @@ async def _clients(server: DjangoServer, n: int, fmt: str, hold: float) -> dict[
         await asyncio.wait_for(all_in.wait(), 1800)
         out["allStatesS"] = round(time.monotonic() - t, 1)
         out["statesReceived"] = len(sizes)
+        out["distinctStateVersions"] = len(set(seqs))
         out["failures"] = failures
         out["afterAllStates"] = proc_mem_mb(server.proc.pid)
         await asyncio.gather(*tasks)
