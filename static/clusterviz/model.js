@@ -6,7 +6,7 @@
  * module touches no DOM (tests/js/model.test.mjs).
  */
 import { marks } from './frame.js';
-import { podsOf } from './podtable.js';
+import { podsOf, sharedPods } from './podtable.js';
 import { selectorMatches } from './selector.js';
 import { STATUS_IDX, UNKNOWN_IDX, isFailing, unready } from './status.js';
 
@@ -187,7 +187,7 @@ export function applyDeltaModel(d) {
   state.seq = d.seq; state.revision = d.revision; state.at = d.at;
   if (d.source) { if (JSON.stringify(d.source) !== JSON.stringify(state.source)) marks.cp = true; state.source = d.source; }
   const dn = d.nodes || {}, dp = d.pods || {};
-  const nUp = dn.upsert || [], nRm = dn.remove || [], pUp = dp.upsert || [], pRm = dp.remove || [];
+  const nUp = dn.upsert || [], nRm = dn.remove || [], pUp = sharedPods(dp.upsert || []), pRm = dp.remove || [];
   let { reassign, relayout } = applyNodes(nUp, nRm);
   if (reassign) {
     applyPodsReassigning(pUp, pRm);

@@ -11,7 +11,7 @@
  * a mini-bar of its pods' statuses inside its group, so every node stays visible.
  */
 import { evText } from './evidence.js';
-import { podsOf } from './podtable.js';
+import { podsOf, sharedPods } from './podtable.js';
 import { BAD_HEALTH, STATUS, STATUS_COLOR, STATUS_IDX, badAgents, healthText, isFailing, nodeBad, podNotReady, silent, statusIndex, unready } from './status.js';
 import { createStream, wsUrlOf } from './stream.js';
 
@@ -124,7 +124,7 @@ class Cluster {
       const old = s.pods.get(uid);
       if (old) { this.count(old, -1); s.pods.delete(uid); }
     }
-    for (const p of d.pods.upsert) {
+    for (const p of sharedPods(d.pods.upsert)) {
       const old = s.pods.get(p.uid);
       if (old) this.count(old, -1);
       s.pods.set(p.uid, p);

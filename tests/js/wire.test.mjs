@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 import * as model from '../../static/clusterviz/model.js';
-import { podsOf } from '../../static/clusterviz/podtable.js';
+import { podsOf, sharedPods } from '../../static/clusterviz/podtable.js';
 import { isFailing } from '../../static/clusterviz/status.js';
 import { clusterState, node, pod } from './wire.mjs';
 
@@ -23,6 +23,18 @@ const wire = fromPython();
 test("the server's pod table decodes into the same pods as its object form", () => {
   assert.ok(wire.objects.pods.length > 10);
   assert.deepEqual(podsOf(wire.table), wire.objects.pods);
+});
+
+test('pods that deltas bring share their repeated values, one object each, as the table form shares them', () => {
+  const delta = () => JSON.parse(JSON.stringify(wire.objects.pods)); // two deltas carrying the same pods
+  const [a, b] = [sharedPods(delta()), sharedPods(delta())];
+  assert.deepEqual(a, wire.objects.pods, 'the values are unchanged');
+  const i = a.findIndex((p) => p.labels && Object.keys(p.labels).length && p.requests);
+  assert.ok(i >= 0, 'the demo has pods with labels and requests');
+  assert.equal(a[i].labels, b[i].labels, 'one labels object for both');
+  assert.equal(a[i].requests, b[i].requests, 'one requests object for both');
+  const same = a.filter((p) => JSON.stringify(p.labels) === JSON.stringify(a[i].labels));
+  assert.ok(same.every((p) => p.labels === a[i].labels), 'and for every pod with the same labels');
 });
 
 test('every pod on the wire says whether it is failing, and the demo has both kinds', () => {
