@@ -50,6 +50,8 @@ class RecentDeltas:
     def __init__(self, max_deltas: int = MAX_DELTAS, max_bytes: int = MAX_BYTES) -> None:
         self._deltas: deque[tuple[int, str]] = deque()
         self._bytes = 0
+        self.seen = -1
+        """The highest seq any message carried (a heartbeat carries the model's): what has been published."""
         self._max_deltas, self._max_bytes = max_deltas, max_bytes
         self._arrived = asyncio.Event()
 
@@ -67,6 +69,7 @@ class RecentDeltas:
         if seen is None:
             return
         kind, seq = seen
+        self.seen = max(self.seen, seq)
         if kind == "heartbeat":
             if self.last is not None and seq > self.last:
                 self.clear()
@@ -81,6 +84,7 @@ class RecentDeltas:
             self.clear()
         self._deltas.append((seq, text))
         self._bytes += len(text)
+        self.seen = max(self.seen, seq)
         while len(self._deltas) > self._max_deltas or (self._bytes > self._max_bytes and len(self._deltas) > 1):
             self._bytes -= len(self._deltas.popleft()[1])
         self._arrived.set()
@@ -100,10 +104,10 @@ class RecentDeltas:
 
     async def wait_since(self, after: int, upto: int, timeout: float = WAIT_SECONDS) -> list[str] | None:
         """:meth:`since`, waiting up to ``timeout`` for the deltas up to ``upto`` to arrive (a delta is published
-        just after the model's seq moves)."""
+        just after the model's seq moves); at once None when they came and are not all here."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (found := self.since(after, upto)) is None and (self.last or -1) < upto:
+        while (found := self.since(after, upto)) is None and self.seen < upto:
             left = deadline - loop.time()
             if left <= 0:
                 return None
@@ -131,7 +135,7 @@ class Tap:
             return None
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._loop is not loop:
-            self.recent.clear()
+            self.recent = RecentDeltas()  # a record of its own loop, from now on
             self._channel, self._loop = await layer.new_channel(), loop
             self._task = loop.create_task(self._run(layer), name=f"tap-{self.group}")
         try:

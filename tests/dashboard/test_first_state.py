@@ -188,6 +188,8 @@ async def test_waiting_for_deltas_gives_them_once_they_come_or_none_after_the_ti
     assert await recent.wait_since(1, 3, timeout=5) == [delta_text(2), delta_text(3)]
     later.cancel()
     assert await recent.wait_since(1, 4, timeout=0.05) is None
+    recent.offer(delta_text(5))  # delta 4 was lost: once 5 came, nobody waits for it
+    assert await asyncio.wait_for(recent.wait_since(1, 4, timeout=600), 10) is None
 
 
 class Moving:
