@@ -69,12 +69,12 @@ class RecentDeltas:
         if seen is None:
             return
         kind, seq = seen
-        self.seen = max(self.seen, seq)
-        if kind == "heartbeat":
-            if self.last is not None and seq > self.last:
-                self.clear()
+        if kind == "delta":
+            self.add(seq, text)
             return
-        self.add(seq, text)
+        if self.last is not None and seq > self.last:
+            self.clear()
+        self._published(seq)
 
     def add(self, seq: int, text: str) -> None:
         last = self.last
@@ -84,9 +84,13 @@ class RecentDeltas:
             self.clear()
         self._deltas.append((seq, text))
         self._bytes += len(text)
-        self.seen = max(self.seen, seq)
         while len(self._deltas) > self._max_deltas or (self._bytes > self._max_bytes and len(self._deltas) > 1):
             self._bytes -= len(self._deltas.popleft()[1])
+        self._published(seq)
+
+    def _published(self, seq: int) -> None:
+        """A message with ``seq`` came: wake whoever waits for it."""
+        self.seen = max(self.seen, seq)
         self._arrived.set()
         self._arrived = asyncio.Event()
 

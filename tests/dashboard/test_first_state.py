@@ -190,6 +190,9 @@ async def test_waiting_for_deltas_gives_them_once_they_come_or_none_after_the_ti
     assert await recent.wait_since(1, 4, timeout=0.05) is None
     recent.offer(delta_text(5))  # delta 4 was lost: once 5 came, nobody waits for it
     assert await asyncio.wait_for(recent.wait_since(1, 4, timeout=600), 10) is None
+    beat = orjson.dumps({"type": "heartbeat", "seq": 7, "source": {}}).decode()  # 6 and 7 went out as a heartbeat
+    asyncio.get_running_loop().call_later(0.05, recent.offer, beat)
+    assert await asyncio.wait_for(recent.wait_since(4, 7, timeout=600), 10) is None, "the heartbeat ends the wait"
 
 
 class Moving:
