@@ -12,8 +12,8 @@ const INTERNED = 'namespace,node,phase,status,statusClass,owner,qosClass,labels,
 
 // The values many pods share, one object each, as the table form gives them. Otherwise a pod that a delta brings (or
 // a state in the object form) holds copies of its own: in V8 (node 20), 438 bytes a pod against 285 shared and 282
-// from the table, which fits how the wall's heap grew under churn (BENCHMARKS.md §15). Past POOL_MAX values the pool
-// starts again (pods made before keep what they share).
+// from the table (BENCHMARKS.md §15). Past POOL_MAX values the pool starts again (pods made before keep what they
+// share).
 const POOL_MAX = 50000;
 const SHARED_FIELDS = INTERNED.split(',');
 let pool = new Map();
