@@ -108,8 +108,7 @@ class FirstStates:
         return Joined(await self._once(key, whole.version, lambda: self._scoped(key, whole)), joined.deltas)
 
     async def _caught_up(self, key: Key, version: StateVersion, recent: RecentDeltas | None) -> Joined | None:
-        made = self._made_before(key, version) if recent is not None else None
-        if made is None or recent is None:
+        if recent is None or (made := self._made_before(key, version)) is None:
             return None
         state = await made
         deltas = await recent.wait_since(state.version[2], version[2])

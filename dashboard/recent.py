@@ -40,7 +40,7 @@ rest of a message that may hold thousands of pods."""
 
 def head(text: str) -> tuple[str, int] | None:
     """(type, seq) of a delta or heartbeat message, or None for anything else."""
-    match = _HEAD.match(text, 0, 256) if len(text) > 256 else _HEAD.match(text)
+    match = _HEAD.match(text, 0, 256)
     return (match.group(1), int(match.group(2))) if match else None
 
 
@@ -154,9 +154,7 @@ class Tap:
         while True:
             try:
                 message = await layer.receive(channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # what the layer lost meanwhile makes a hole: start the record again
+            except Exception as error:  # a lost message makes a hole: start the record again (a cancel ends the task)
                 log.warning("tap %s: cannot receive from the channel layer: %r", self.group, error)
                 self.recent.clear()
                 await asyncio.sleep(RETRY_SECONDS)

@@ -136,7 +136,6 @@ async def test_scoped_viewers_get_byte_identical_first_states_of_their_namespace
     assert http.status_code == 200 and {p["namespace"] for p in orjson.loads(http.content)["pods"]} == {"default"}
 
 
-
 # -- a client joining under churn: the state already made and the deltas since (dashboard.recent) ----------------
 
 
