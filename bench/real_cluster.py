@@ -6,7 +6,8 @@ Issue #6. Phases (each records the load average):
           kwok workers), add-nodes.sh up to --nodes (NODE_PODS=110), one namespace `bench` with 100 Deployments
           whose replicas add up to 30 pods per node, then wait until all pods exist and are Running ("settled");
           records each step's time, the used memory and the control plane's RSS. Run again with a larger --nodes
-          (`--reuse --phases setup`) to grow the cluster;
+          (`--reuse --phases setup`) to grow the cluster. With --bare the pods are created bare instead, bound to
+          the nodes by spec.nodeName, one Service per 1/100 of them (what 2 cores can bring to 150,000 Running);
   sync    initial sync: KubeSource + ClusterRuntime.start() (every first list loaded into the ClusterStore), in a
           fresh child process, against `kubectl get pods -A -o json > /dev/null`; median of --runs each;
   load    API server load: apiserver /metrics (apiserver_request_total, apiserver_response_sizes_sum,
@@ -280,7 +281,11 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     out["podsBefore"] = count_pods(api)
     per = nodes * ppn // deployments
     t = time.monotonic()
-    out["applyRetries"] = sum(apply_workload(bench_workload(i, per), kenv) for i in range(deployments))
+    if args.bare:
+        out["applyRetries"] = sum(apply_workload(bench_service(i), kenv) for i in range(deployments))
+        out["bare"] = create_bare_pods(api, per, deployments, nodes, args.create_threads)
+    else:
+        out["applyRetries"] = sum(apply_workload(bench_workload(i, per), kenv) for i in range(deployments))
     out["applyS"] = time.monotonic() - t
     out.update(wait_settled(api, workdir, per * deployments, t, args.settle_timeout, settle=not args.no_settle))
     return out
@@ -316,6 +321,77 @@ def bench_workload(i: int, replicas: int) -> str:
         f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: web-{i}, namespace: bench}}\n"
         f"spec:\n  selector: {{app: web-{i}}}\n  ports: [{{port: 80, targetPort: 80}}]\n"
     )
+
+
+def bench_service(i: int) -> str:
+    """Service web-<i> alone (the --bare setup: its pods are created one by one, without a Deployment)."""
+    return bench_workload(i, 0).split("---\n")[-1]
+
+
+def bare_pod(i: int, k: int, node: str) -> bytes:
+    """Pod web-<i>-<k> of Service web-<i>, bound to ``node`` by spec.nodeName: no scheduler, no ReplicaSet."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"web-{i}-{k}", "namespace": "bench", "labels": {"app": f"web-{i}"}},
+            "spec": {
+                "nodeName": node,
+                "containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}],
+            },
+        }
+    ).encode()
+
+
+def post_pod(conn: Any, body: bytes) -> int:
+    """POST one pod; the HTTP status (409: it exists already, from an earlier run)."""
+    conn.request("POST", "/api/v1/namespaces/bench/pods", body, {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    r.read()
+    return int(r.status)
+
+
+def create_bare_pods(api: Api, per: int, groups: int, nodes: int, threads: int) -> dict[str, Any]:
+    """``groups`` × ``per`` pods bound round-robin to kwok-node-<n>, POSTed by ``threads`` keep-alive workers.
+
+    Issue #15's figure asks for 150,000 Running pods. Through 100 Deployments on these 2 cores the ReplicaSet
+    controller's pod informer fell ~100,000 revisions behind and the scheduler bound ~8 pods/s (BENCHMARKS §16):
+    bare pods with spec.nodeName skip both, and kwok still runs them (the EndpointSlice controller still works).
+    A failed POST (a 5xx or a timeout of a busy API server) is tried again up to 5 times."""
+    todo = [(i, k) for i in range(groups) for k in range(per)]
+    lock, counts, t = threading.Lock(), {"created": 0, "existed": 0, "retries": 0, "failed": 0}, time.monotonic()
+
+    def work() -> None:
+        conn = api.session()
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i, k = todo.pop()
+            body = bare_pod(i, k, f"kwok-node-{(i * per + k) % nodes}")
+            for attempt in range(6):
+                try:
+                    status = post_pod(conn, body)
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn, status = api.session(), 0
+                if status in (201, 409):
+                    break
+                with lock:
+                    counts["retries"] += 1
+                time.sleep(min(5, 0.5 * 2**attempt))
+            with lock:
+                counts[{201: "created", 409: "existed"}.get(status, "failed")] += 1
+                done = counts["created"] + counts["existed"]
+            if done % 10_000 == 0:
+                log(f"bare pods: {done} of {groups * per} after {time.monotonic() - t:.0f}s")
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return {**counts, "threads": threads, "createS": time.monotonic() - t}
 
 
 def wait_settled(
@@ -694,7 +770,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["setup"] = setup(args)
     api = Api(workdir)
     if args.reuse and args.wait_settled:
-        want = deployment_counts(api)[0]
+        want = count_pods(api) if args.bare else deployment_counts(api)[0]
         out["settle"] = wait_settled(api, workdir, want, time.monotonic(), args.settle_timeout)
         log("settle", {k: v for k, v in out["settle"].items() if k != "progress"})
     try:
@@ -879,6 +955,12 @@ def main() -> None:
         help="comma list of setup,sync,load,server,churn (server: only the dashboard's first state)",
     )
     ap.add_argument("--no-settle", action="store_true", help="setup: do not wait until all pods are Running")
+    ap.add_argument(
+        "--bare",
+        action="store_true",
+        help="setup: the pods bare (spec.nodeName, no Deployment: no scheduler, no ReplicaSet controller) + Services",
+    )
+    ap.add_argument("--create-threads", type=int, default=16, help="setup --bare: concurrent pod POSTs")
     ap.add_argument(
         "--wait-settled",
         action="store_true",

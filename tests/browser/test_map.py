@@ -277,6 +277,36 @@ def test_the_page_reads_the_pod_table_into_the_same_pods_as_the_state_endpoint(p
         assert pod == by_uid[pod["uid"]]
 
 
+def test_the_socket_opens_before_the_stylesheets_have_loaded(page: Any, server: Server) -> None:
+    """A classic script waits for the stylesheets before it; early.js comes before them, so a slow stylesheet
+    does not hold back the socket (and with it the state, tens of MB at 150,000 pods)."""
+    import time
+
+    page.add_init_script(
+        """(() => {
+            const Native = window.WebSocket;
+            window.WebSocket = function (url, protocols) {
+                window.__socketAt ??= performance.now();
+                return protocols === undefined ? new Native(url) : new Native(url, protocols);
+            };
+            window.WebSocket.prototype = Native.prototype;
+        })()"""
+    )
+
+    def slow(route: Any) -> None:
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/static/clusterviz/map.css*", slow)
+    page.goto(f"{server.url}/clusters/demo/")
+    page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
+    timing = page.evaluate(
+        """() => ({socket: window.__socketAt,
+                   css: performance.getEntriesByType('resource').find(e => e.name.includes('map.css')).responseEnd})"""
+    )
+    assert timing["socket"] < timing["css"] - 1000, f"the socket waited for the stylesheet: {timing}"
+
+
 def test_the_socket_opened_while_the_page_loads_is_adopted_with_what_it_received(page: Any, server: Server) -> None:
     """early.js opens the websocket from the head; map.js, held back here by a slow network, takes it over and
     replays the state that arrived meanwhile: one socket, no HTTP resync, the map live."""
