@@ -163,6 +163,14 @@ def _is_control_plane_pod(pod: PodView) -> bool:
     return pod["namespace"] == SYSTEM_NAMESPACE and pod["labels"].get("tier") == "control-plane"
 
 
+def _keep_if(index: dict[Any, None], key: Any, keep: bool) -> None:
+    """Keep ``key`` in the ordered set ``index`` if ``keep`` (where it was, or last), else drop it."""
+    if keep:
+        index.setdefault(key)
+    else:
+        index.pop(key, None)
+
+
 @dataclass
 class _Marks:
     """What changed since the last delta."""
@@ -196,6 +204,11 @@ class ClusterStore:
         self._pod_uid: dict[tuple[str, str], str] = {}
         self._pods_by_node: dict[str, set[str]] = {}
         self._agent_pods_by_node: dict[str, set[str]] = {}
+        # What the control plane's composition reads, kept apart so that composing it (every few seconds, and
+        # whenever a leader lease renews) does not scan every pod and lease: ordered sets (dicts of None).
+        self._control_plane_pods: dict[str, None] = {}
+        self._control_plane_nodes: dict[str, None] = {}
+        self._system_leases: dict[tuple[str, str], None] = {}
         self._requested: dict[str, Resources] = {}
         self._replicaset_owner: dict[tuple[str, str], str | None] = {}
         self._replicaset_revision: dict[tuple[str, str], int | None] = {}
@@ -538,6 +551,7 @@ class ClusterStore:
         if self._node_base.get(name) != view:
             self._node_base[name] = view
             self._touch_node(name)
+            _keep_if(self._control_plane_nodes, name, view["controlPlane"])
             if view["controlPlane"]:
                 self._marks.control_plane = True
 
@@ -634,6 +648,7 @@ class ClusterStore:
         lease = map_lease(event.object)
         if self._leases.get(event.key) != lease:
             self._leases[event.key] = lease
+            _keep_if(self._system_leases, event.key, namespace == SYSTEM_NAMESPACE)
             self._touch_lease(event.key)
 
     def _on_event(self, event: WatchEvent) -> None:
@@ -693,6 +708,7 @@ class ClusterStore:
         """Every change of ``self._pods`` goes through here or :meth:`_remove_pod` (keeps the JSON cache right)."""
         self._pods[uid] = view
         self._pod_json_stale.add(uid)
+        _keep_if(self._control_plane_pods, uid, _is_control_plane_pod(view))
         self.groups.pod_changed(old, view)
         if old is None or old["namespace"] != view["namespace"] or old["name"] != view["name"]:
             if old is not None:
@@ -714,6 +730,7 @@ class ClusterStore:
         self._pod_conditions.pop(uid, None)
         if pod is None:
             return
+        self._control_plane_pods.pop(uid, None)
         self._pod_json_stale.discard(uid)
         self.groups.pod_changed(pod, None)
         self._unorder(_pod_order_key(uid, pod))
@@ -730,6 +747,7 @@ class ClusterStore:
         if base is None:
             return
         self._node_conditions.pop(name, None)
+        self._control_plane_nodes.pop(name, None)
         self._nodes.pop(name, None)
         self._node_json.pop(name, None)
         self._composed_bucket.pop(name, None)
@@ -740,6 +758,7 @@ class ClusterStore:
         self.revision += 1
 
     def _remove_lease(self, key: tuple[str, str]) -> None:
+        self._system_leases.pop(key, None)
         if self._leases.pop(key, None) is not None:
             self._touch_lease(key)
 
@@ -784,9 +803,9 @@ class ClusterStore:
         return view
 
     def _compose_control_plane(self) -> list[Process]:
-        nodes = [n for n in self._nodes.values() if n["controlPlane"]]
-        system_pods = [p for p in self._pods.values() if _is_control_plane_pod(p)]
-        leases = [lease for (ns, _), lease in self._leases.items() if ns == SYSTEM_NAMESPACE]
+        nodes = [self._nodes[name] for name in self._control_plane_nodes if name in self._nodes]
+        system_pods = [self._pods[uid] for uid in self._control_plane_pods]
+        leases = [self._leases[key] for key in self._system_leases]
         extra = self._control_plane_evidence or None
         observed = bool(self._node_base)  # every cluster has nodes: none seen means nothing was listed yet
         return control_plane_processes(nodes, system_pods, leases, self.now, extra, observed)  # type: ignore[arg-type]

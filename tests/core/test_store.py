@@ -89,6 +89,35 @@ def test_a_relist_removes_what_vanished_and_says_so() -> None:
     assert not [p for p in store.snapshot()["pods"] if p["name"].startswith("users-deployment-")]
 
 
+def test_the_control_plane_follows_its_pods_nodes_and_leases_as_a_fresh_listing_shows_them() -> None:
+    """The store keeps the control plane's pods, nodes and kube-system leases apart (so composing it does not read
+    every pod): a pod that stops being a control-plane pod, a deleted lease and a node that loses its role each
+    change it as listing the changed cluster afresh does."""
+    import copy
+
+    cluster = FakeCluster(seed=2, clock=ManualClock(), scenario="quiet")
+    store = loaded(cluster)
+    objects, _ = cluster.list_all()
+    objects = {kind: [copy.deepcopy(o) for o in items] for kind, items in objects.items()}
+    now = cluster.clock.now()
+    scheduler = next(o for o in objects["Pod"] if o["metadata"]["labels"].get("component") == "kube-scheduler")
+    scheduler["metadata"]["labels"] = {"component": "kube-scheduler"}  # no longer tier=control-plane
+    leader = next(o for o in objects["Lease"] if o["metadata"]["name"] == "kube-controller-manager")
+    objects["Lease"].remove(leader)
+    node = next(o for o in objects["Node"] if "node-role.kubernetes.io/control-plane" in o["metadata"]["labels"])
+    del node["metadata"]["labels"]["node-role.kubernetes.io/control-plane"]
+    store.apply(WatchEvent("MODIFIED", "Pod", scheduler), now)
+    store.apply(WatchEvent("DELETED", "Lease", leader), now)
+    store.apply(WatchEvent("MODIFIED", "Node", node), now)
+    store.take_delta()
+    fresh = ClusterStore("demo", SOURCE)
+    fresh.load(objects, now)
+    fresh.take_delta()
+    changed = store.snapshot()["controlPlane"]
+    assert changed == fresh.snapshot()["controlPlane"]
+    assert changed != loaded(cluster).snapshot()["controlPlane"], "the changes matter to the control plane"
+
+
 def test_requests_are_summed_per_node() -> None:
     cluster = FakeCluster(seed=4, clock=ManualClock(), scenario="quiet")
     store = loaded(cluster)
