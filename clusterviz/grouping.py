@@ -251,7 +251,7 @@ class Groups:
             self._pods[key] = new
             self._pods_in.setdefault(key[0], set()).add(key[1])
         for service in self._candidate_services(key[0], old, new):
-            self._rematch(service, key, new)
+            self._rematch(service, key, old, new)
         for claim in _claims(old) ^ _claims(new):
             self._claim_pods.setdefault((key[0], claim), set()).symmetric_difference_update({key[1]})
             self._dirty.add(("PersistentVolumeClaim", key[0], claim))
@@ -264,14 +264,18 @@ class Groups:
                     found |= self._by_selector_item.get((namespace, *item), set())
         return found
 
-    def _rematch(self, service: str, pod: PodKey, new: PodView | None) -> None:
+    def _rematch(self, service: str, pod: PodKey, old: PodView | None, new: PodView | None) -> None:
+        """Mark the Service if the pod joins or leaves what it selects, or changes what its view shows of a
+        selected pod (node, status). A change of anything else (a label churned, an annotation) leaves the view
+        as it was: recomposing a Service of 1,500 endpoints for it cost ~0.7 ms per Service and tick."""
         skey = (pod[0], service)
         view = self._services.get(skey)
         matched = self._matched.setdefault(skey, set())
-        if view is not None and new is not None and _selects(view["selector"], new["labels"]):
-            matched.add(pod[1])
-        elif pod[1] not in matched:
+        selected = view is not None and new is not None and _selects(view["selector"], new["labels"])
+        if selected == (pod[1] in matched) and not (selected and _shown_changed(old, new)):
             return
+        if selected:
+            matched.add(pod[1])
         else:
             matched.discard(pod[1])
         self._dirty.add(("Service", *skey))
@@ -353,6 +357,11 @@ class Groups:
         if view is None:
             return None
         return {**view, "pods": sorted(self._claim_pods.get(key, set()))[:MAX_CLAIM_PODS]}
+
+
+def _shown_changed(old: PodView | None, new: PodView | None) -> bool:
+    """Whether a Service's view of a selected pod changes: its excluded list shows the pod's node and status."""
+    return old is None or new is None or (old["node"], old["status"]) != (new["node"], new["status"])
 
 
 def exclusion_reason(endpoint: EndpointView | None, status: str) -> ExclusionReason:

@@ -179,6 +179,28 @@ def test_a_pod_being_deleted_is_excluded_as_terminating_even_before_its_endpoint
     assert exclusion_reason({**endpoint, "terminating": True}, "Running") == "terminating"
 
 
+def services_in(delta: Any) -> list[ServiceView]:
+    return [o for o in (delta or {}).get("objects", {}).get("upsert", []) if o["kind"] == "Service"]
+
+
+def test_a_service_is_sent_again_only_when_a_pod_change_alters_what_it_shows() -> None:
+    """A label that changes and keeps the pod selected leaves the Service as it was (nothing to send). A selected
+    pod that moves to a node, or stops being selected, changes its excluded list: the Service goes out again."""
+    store = users_cluster()
+    store.take_delta()
+    relabelled = api.pod("users-a", "worker-1", claim="data-users")
+    relabelled["metadata"]["labels"]["tier"] = "web"
+    store.apply(event("Pod", relabelled, "MODIFIED"), 2.0)
+    assert services_in(store.take_delta()) == [], "the label changed nothing the Service shows"
+    store.apply(event("Pod", api.pod("users-c", "worker-3", ready=False), "MODIFIED"), 3.0)
+    (scheduled,) = services_in(store.take_delta())
+    assert [(p["pod"], p["node"]) for p in scheduled["excluded"]] == [("users-b", "worker-2"), ("users-c", "worker-3")]
+    store.apply(event("Pod", api.pod("users-b", "worker-2", ready=False, app="other"), "MODIFIED"), 4.0)
+    (left,) = services_in(store.take_delta())
+    assert [p["pod"] for p in left["excluded"]] == ["users-c"], "users-b no longer matches the selector"
+    assert service_view(store) == left
+
+
 def test_a_service_recorded_before_the_reasons_gets_them_by_the_same_rule_when_replayed() -> None:
     live = service_view(users_cluster())
     old: Any = {**live, "excluded": [{k: v for k, v in p.items() if k != "reason"} for p in live["excluded"]]}
