@@ -10,6 +10,5 @@ class DashboardConfig(AppConfig):
         from dashboard.history import recorder
 
         memory.fix_mmap_threshold()  # every process: web, watcher, commands (see dashboard/memory.py)
-        memory.limit_arenas()
 
         recorder.install()  # registers a hub listener; the writer thread starts with the first message

@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from dashboard.memory import fix_mmap_threshold, limit_arenas
+from dashboard.memory import fix_mmap_threshold
 
 
 def test_the_threshold_is_fixed_on_glibc_unless_the_environment_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -14,10 +14,3 @@ def test_the_threshold_is_fixed_on_glibc_unless_the_environment_sets_it(monkeypa
     assert fix_mmap_threshold() is (platform.libc_ver()[0] == "glibc")
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "4194304")
     assert fix_mmap_threshold() is False, "an operator's own setting wins"
-
-
-def test_the_arenas_are_limited_on_glibc_unless_the_environment_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    assert limit_arenas() is (platform.libc_ver()[0] == "glibc")
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    assert limit_arenas() is False, "an operator's own setting wins"
