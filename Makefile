@@ -37,7 +37,7 @@ dev: $(BIN)/.installed-dev $(BIN)/.npm-dev
 run: venv
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input -v 0
-	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} \
+	DEBUG=$${DEBUG:-1} CLUSTERVIZ_ANONYMOUS_READ=$${CLUSTERVIZ_ANONYMOUS_READ:-1} MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} \
 		$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: lint test-js test-core test-dashboard test-postgres test-multiprocess test-browser test-cluster test-install
