@@ -63,6 +63,7 @@ class _Track:
     tracker: Tracker
     tracker_seq: int  # the last seq the event mirror applied
     last_sample_at: float = float("-inf")
+    covered: tuple[int, int] = (0, 0)  # (after, through]: deltas queued before the checkpoint's newer state
     deltas: list[Delta] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
     events: list[TimelineEvent] = field(default_factory=list)
@@ -161,18 +162,22 @@ class Recorder:
         track = self.tracks.get(cluster)
         if kind == "heartbeat":
             # ahead of what was recorded: a change too big for a delta (see ClusterRuntime.step) happened
-            if track is None or int(message.get("seq") or 0) > track.last_seq:
-                self.checkpoint(cluster)
+            seq = int(message.get("seq") or 0)
+            if track is None or seq > track.last_seq:
+                self.checkpoint(cluster, received=seq)
             return
         if kind != "delta":
             return
         delta: Delta = message
         seq = delta["seq"]
+        if track is not None and track.covered[0] < seq <= track.covered[1]:
+            self._observe(track, delta)  # in the checkpoint already; a mirror that kept going still needs it
+            return
         if track is None or seq <= track.seen_seq:  # first sight, or the runtime started over
-            track = self.checkpoint(cluster)
+            track = self.checkpoint(cluster, received=seq)
         track.seen_seq = max(track.seen_seq, seq)
         if seq > track.last_seq + 1:  # a message was lost: start a new segment from the current state
-            track = self.checkpoint(cluster)
+            track = self.checkpoint(cluster, received=seq)
             if seq > track.last_seq + 1:
                 log.warning("cluster %s: delta %d is newer than its state (seq %d)", cluster, seq, track.last_seq)
                 return
@@ -180,7 +185,7 @@ class Recorder:
         if seq == track.last_seq + 1:
             self._append(cluster, track, delta, text)
             if delta["at"] - track.checkpoint_at >= self.config.checkpoint_seconds:
-                self.checkpoint(cluster, fresh=False)
+                self.checkpoint(cluster, fresh=False, received=seq)
 
     def _observe(self, track: _Track, delta: Delta) -> None:
         """Timeline events and chart samples, from the slim mirror (which may lag a fresh checkpoint)."""
@@ -201,11 +206,13 @@ class Recorder:
         if track.pending_bytes >= MAX_BLOCK_BYTES:
             self._flush_track(cluster, track)
 
-    def checkpoint(self, cluster: str, *, fresh: bool = True) -> _Track:
+    def checkpoint(self, cluster: str, *, fresh: bool = True, received: int = 0) -> _Track:
         """Write what is pending, then store the runtime's current state as a new segment's start.
 
         ``fresh``: the stream broke, so the event mirror restarts from this state too; otherwise the mirror
-        keeps following the deltas (those the checkpoint covers still produce their events)."""
+        keeps following the deltas (those the checkpoint covers still produce their events). ``received``: the
+        last seq that reached this thread. A state newer than that covers the deltas still queued up to it:
+        they are skipped, not taken for a runtime that started over."""
         old = self.tracks.get(cluster)
         if old is not None:
             self._flush_track(cluster, old)
@@ -234,6 +241,7 @@ class Recorder:
         else:
             track.samples.append(tracker.sample(state["at"]))
             track.last_sample_at = state["at"]
+        track.covered = (received, state["seq"])
         self.tracks[cluster] = track
         return track
 

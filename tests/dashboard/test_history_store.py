@@ -170,6 +170,33 @@ def test_a_change_too_big_for_a_delta_is_recorded_as_a_checkpoint(monkeypatch: p
 
 
 @pytest.mark.django_db
+def test_a_recorder_behind_the_runtime_checkpoints_once_and_skips_the_deltas_its_checkpoint_covers() -> None:
+    """At 160,000 pods the recorder's thread falls behind the runtime: a checkpoint then takes a state newer than
+    the deltas still queued. Those are in the checkpoint already, not a sign of a restarted runtime: each of them
+    started a fresh checkpoint of its own (most of a core at that size, BENCHMARKS §20)."""
+    store = HistoryStore()
+    f = feed(store)
+    queued = []
+    source: Any = f.rec.runtime.source
+    source.script(lambda c: c.scale("default", "users-deployment", 6))
+    for i in range(50):  # the runtime runs on; nothing reaches the recorder yet
+        if i == 25:
+            source.script(lambda c: c.crash_loop("default", c.pods_of("default", "users-deployment-")[0]))
+        messages = f.rec.runtime.step_messages(1.0)
+        if messages is not None:
+            queued.append(messages[1])
+    assert len(queued) > 10
+    before = Checkpoint.objects.count()
+    for text in queued:  # then it catches up: its 30-s checkpoint takes the runtime's state, 50 s on
+        f.recorder.handle("demo", text)
+    f.recorder.flush()
+    assert Checkpoint.objects.count() == before + 1, "one checkpoint, none for the deltas it covers"
+    f.run(20, lambda c: c.scale("default", "users-deployment", 4))
+    at = max(f.truth)
+    assert comparable(store.state_at("demo", at).state) == comparable(f.truth[at]), "and the stream goes on"
+
+
+@pytest.mark.django_db
 def test_a_restarted_runtime_starts_a_new_segment() -> None:
     store = HistoryStore()
     f = feed(store)
