@@ -12,7 +12,8 @@ they got their states, against 315 MB with the threshold fixed at 1 MiB (BENCHMA
 
 glibc also gives threads arenas of their own (up to 8 per core), and memory freed in one arena serves no other; the
 watcher runs a reflector thread per kind. ``MALLOC_ARENA_MAX=2`` in the environment (the image and ``make run`` set
-it) cut the process at 150,000 real pods with history on from 1.5-1.7 GB to 1.07-1.13 GB (BENCHMARKS.md §19). It
+it) cut the process at 150,000 real pods with history on from 1.5-1.7 GB to 1.07-1.13 GB in one run, not in a
+second (1.53-1.61 GB; BENCHMARKS.md §19). It
 is left to the environment: ``mallopt(M_ARENA_MAX, 2)`` called from here, once Django was set up, changed nothing
 in the same run (1.62 GB at the first state; why was not looked into).
 """
