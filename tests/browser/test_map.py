@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from typing import Any
 
 import pytest
@@ -277,11 +278,18 @@ def test_the_page_reads_the_pod_table_into_the_same_pods_as_the_state_endpoint(p
         assert pod == by_uid[pod["uid"]]
 
 
+def hold_back(page: Any, pattern: str, seconds: float = 1.5) -> None:
+    """A slow network for the files matching ``pattern``: each is answered ``seconds`` late."""
+    def slow(route: Any) -> None:
+        time.sleep(seconds)
+        route.continue_()
+
+    page.route(pattern, slow)
+
+
 def test_the_socket_opens_before_the_stylesheets_have_loaded(page: Any, server: Server) -> None:
     """A classic script waits for the stylesheets before it; early.js comes before them, so a slow stylesheet
     does not hold back the socket (and with it the state, tens of MB at 150,000 pods)."""
-    import time
-
     page.add_init_script(
         """(() => {
             const Native = window.WebSocket;
@@ -293,11 +301,7 @@ def test_the_socket_opens_before_the_stylesheets_have_loaded(page: Any, server: 
         })()"""
     )
 
-    def slow(route: Any) -> None:
-        time.sleep(1.5)
-        route.continue_()
-
-    page.route("**/static/clusterviz/map.css*", slow)
+    hold_back(page, "**/static/clusterviz/map.css*")
     page.goto(f"{server.url}/clusters/demo/")
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
     timing = page.evaluate(
@@ -310,8 +314,6 @@ def test_the_socket_opens_before_the_stylesheets_have_loaded(page: Any, server: 
 def test_the_socket_opened_while_the_page_loads_is_adopted_with_what_it_received(page: Any, server: Server) -> None:
     """early.js opens the websocket from the head; map.js, held back here by a slow network, takes it over and
     replays the state that arrived meanwhile: one socket, no HTTP resync, the map live."""
-    import time
-
     sockets: list[str] = []
     page.on("websocket", lambda ws: sockets.append(ws.url))
     page.add_init_script(
@@ -326,11 +328,7 @@ def test_the_socket_opened_while_the_page_loads_is_adopted_with_what_it_received
         })()"""
     )
 
-    def slow(route: Any) -> None:
-        time.sleep(1.5)
-        route.continue_()
-
-    page.route("**/static/clusterviz/map.js*", slow)
+    hold_back(page, "**/static/clusterviz/map.js*")
     page.goto(f"{server.url}/clusters/demo/")
     page.wait_for_selector("body[data-rendered='1']", timeout=20_000)
     page.wait_for_function("window.clusterviz.indicator() === 'live'", timeout=10_000)
