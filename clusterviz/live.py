@@ -189,7 +189,8 @@ class ClusterRuntime:
         return b"{" + first_fields + data[1:]
 
     def history_state_json(self) -> bytes:
-        """The state as history checkpoints keep it: the table form plus every pod's containers and volumes."""
+        """The state as history checkpoints keep it: the table form plus every pod's containers and volumes. The lock
+        is held only to list the pieces; the seconds of encoding the pods' details (150,000 pods) come after it."""
         with self._lock:
             self.store.refresh()
             parts = self.store.history_state_parts()

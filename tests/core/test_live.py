@@ -86,3 +86,33 @@ def test_readers_get_the_empty_model_and_why_at_once_while_the_first_list_waits(
     starting.join(30)
     state = orjson.loads(runtime.state_json())
     assert state["source"]["state"] == "live" and len(state["nodes"]) == 3
+
+
+def test_ticks_go_on_while_a_history_checkpoint_encodes_its_pods_and_the_checkpoint_keeps_its_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import clusterviz.store as store_module
+
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=4, pods_per_node=5, scenario="quiet")
+    source = HandedSource(cluster)
+    runtime = ClusterRuntime("c", source, lambda text: None)  # type: ignore[arg-type]
+    runtime.start()
+    before = runtime.read(lambda store: store.snapshot(containers=True))
+    encode, ticked = store_module.details_table, threading.Event()
+
+    def details_while_a_tick_runs(pods: Any) -> bytes:
+        source.changes = list(cluster.scale("default", "users-deployment", 6))  # new pods, in the next tick
+        tick = threading.Thread(target=lambda: (runtime.step(0.25), ticked.set()), daemon=True)
+        tick.start()
+        tick.join(10)  # the tick waits for the store's lock while the checkpoint holds it
+        return encode(pods)
+
+    monkeypatch.setattr(store_module, "details_table", details_while_a_tick_runs)
+    checkpoint: dict[str, Any] = orjson.loads(runtime.history_state_json())
+    assert ticked.is_set(), "a tick had to wait for the checkpoint's pods to be encoded"
+    assert runtime.read(lambda store: store.seq) > checkpoint["seq"] == before["seq"]
+    from clusterviz.podtable import unpack_pods
+
+    unpack_pods(checkpoint)
+    assert checkpoint["pods"] == before["pods"], "the checkpoint is the state of its seq, with each pod's details"
+    assert len([p for p in checkpoint["pods"] if p["name"].startswith("users-deployment")]) == 2
