@@ -223,6 +223,7 @@ def database_bytes(tmp: Path) -> int:
 
 
 def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, pods: str = "table") -> dict[str, Any]:
+    from clusterviz.history import Tracker
     from clusterviz.podtable import details_table, table_state_json
     from dashboard.history.recorder import Recorder
     from dashboard.history.store import HistoryConfig, HistoryStore
@@ -239,7 +240,9 @@ def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, 
             return history_form(cluster.state())
         return (table_state_json if pods == "table" else orjson.dumps)(cluster.map_state())
 
-    recorder = Recorder(store, config, checkpoint, clock=lambda: cluster.at)
+    # what the runtime does before the recorder sees a delta: its tracker tells the feed and counts the samples
+    mirror = Tracker.of(cluster.state())  # type: ignore[arg-type]
+    recorder = Recorder(store, config, checkpoint, lambda c: mirror.sample(cluster.at), clock=lambda: cluster.at)
     recorder.handle("bench", orjson.dumps({"type": "heartbeat", "seq": cluster.seq, "source": {}}).decode())
     start_at = cluster.at
     t0 = time.perf_counter()
@@ -248,6 +251,10 @@ def record_day(cluster: Cluster, hours: float, changes: int, checkpoint: float, 
     for i in range(int(hours * 3600)):
         text = cluster.tick(changes)
         delta_bytes += len(text)
+        delta = orjson.loads(text)
+        told = mirror.apply(delta)
+        if told:
+            text = orjson.dumps({**delta, "feed": told}).decode()
         h0 = time.perf_counter()
         recorder.handle("bench", text)
         if cluster.at - recorder._last_flush >= config.flush_seconds:

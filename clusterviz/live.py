@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 import orjson
 
 from clusterviz.events import RawObject, WatchEvent
-from clusterviz.history import Tracker
+from clusterviz.history import Sample, Tracker
 from clusterviz.store import POD_FORMATS, ClusterStore, PodFormat
 from clusterviz.wire import Delta, SourceStatus
 
@@ -195,6 +195,13 @@ class ClusterRuntime:
             self.store.refresh()
             parts = self.store.history_state_parts()
         return parts.join()
+
+    def history_sample(self) -> Sample:
+        """The history chart's sample of this moment (pods by status class, nodes, restarts, each node's numbers),
+        from the tracker that tells the feed: copied under the lock (its entries never change), counted after."""
+        with self._lock:
+            at, pods, nodes = self.store.now, dict(self.tracker.pods), dict(self.tracker.nodes)
+        return Tracker(pods=pods, nodes=nodes).sample(at)
 
     async def astate_json(self, pods: PodFormat = "objects") -> bytes:
         return await asyncio.to_thread(self.state_json, b"", pods)

@@ -2,9 +2,9 @@
 
 :class:`Recorder` is a hub listener: on the event loop it only queues the message text (O(1)); one writer
 thread parses, batches deltas into change blocks, takes checkpoints (every CLUSTERVIZ_CHECKPOINT_SECONDS of
-cluster time and on any gap or restart of the stream, from the runtime's cached state JSON), extracts
-timeline events and chart samples, and enforces retention by age and by size. The live map never waits for
-the database.
+cluster time and on any gap or restart of the stream, from the runtime's cached state JSON), keeps the timeline
+events the runtime told in each delta's feed and the runtime's chart samples, and enforces retention by age and
+by size. The live map never waits for the database, and the recorder keeps no copy of the cluster of its own.
 
 It writes through :class:`dashboard.history.store.HistoryStore`.
 """
@@ -17,19 +17,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import close_old_connections
 
-from clusterviz.history import Sample, TimelineEvent, Tracker
-from clusterviz.podtable import unpack_pods
-from clusterviz.wire import ClusterState, Delta
+from clusterviz.history import Sample, TimelineEvent
+from clusterviz.wire import Delta
 from dashboard.history.store import HistoryConfig, HistoryStore
 
 log = logging.getLogger(__name__)
 StateOf = Callable[[str], bytes]
+SampleOf = Callable[[str], Sample]
 MAX_BLOCK_BYTES = 4 * 1024 * 1024
 """A change block is written early once its deltas reach this many bytes of JSON."""
 
@@ -60,8 +60,7 @@ class _Track:
     checkpoint_at: float
     last_seq: int  # the stored segment covers every seq up to here
     seen_seq: int  # the last seq received (the stream's own order; a drop means the runtime restarted)
-    tracker: Tracker
-    tracker_seq: int  # the last seq the event mirror applied
+    told_seq: int  # the last seq whose feed (the runtime's events) was kept
     last_sample_at: float = float("-inf")
     covered: tuple[int, int] = (0, 0)  # (after, through]: deltas queued before the checkpoint's newer state
     deltas: list[Delta] = field(default_factory=list)
@@ -75,11 +74,17 @@ class Recorder:
     """Listens to every runtime's messages; writes history from one thread of its own."""
 
     def __init__(
-        self, store: HistoryStore, config: HistoryConfig, state_of: StateOf, clock: Callable[[], float] = time.monotonic
+        self,
+        store: HistoryStore,
+        config: HistoryConfig,
+        state_of: StateOf,
+        sample_of: SampleOf,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.config = config
         self.state_of = state_of
+        self.sample_of = sample_of
         self.clock = clock
         self.tracks: dict[str, _Track] = {}
         self.queue: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
@@ -171,7 +176,7 @@ class Recorder:
         delta: Delta = message
         seq = delta["seq"]
         if track is not None and track.covered[0] < seq <= track.covered[1]:
-            self._observe(track, delta)  # in the checkpoint already; a mirror that kept going still needs it
+            self._observe(cluster, track, delta)  # in the checkpoint already; its events still happened
             return
         if track is None or seq <= track.seen_seq:  # first sight, or the runtime started over
             track = self.checkpoint(cluster, received=seq)
@@ -181,21 +186,26 @@ class Recorder:
             if seq > track.last_seq + 1:
                 log.warning("cluster %s: delta %d is newer than its state (seq %d)", cluster, seq, track.last_seq)
                 return
-        self._observe(track, delta)
+        self._observe(cluster, track, delta)
         if seq == track.last_seq + 1:
             self._append(cluster, track, delta, text)
             if delta["at"] - track.checkpoint_at >= self.config.checkpoint_seconds:
                 self.checkpoint(cluster, fresh=False, received=seq)
 
-    def _observe(self, track: _Track, delta: Delta) -> None:
-        """Timeline events and chart samples, from the slim mirror (which may lag a fresh checkpoint)."""
-        if delta["seq"] != track.tracker_seq + 1:
+    def _observe(self, cluster: str, track: _Track, delta: Delta) -> None:
+        """Timeline events, as the runtime told them in the delta's feed (one detection for the map and history),
+        and a chart sample of the runtime's counts at most every ``sample_seconds``."""
+        if delta["seq"] <= track.told_seq:
             return
-        track.tracker_seq = delta["seq"]
-        track.events.extend(track.tracker.apply(delta))
+        track.told_seq = delta["seq"]
+        track.events.extend(delta.get("feed") or ())
         if delta["at"] - track.last_sample_at >= self.config.sample_seconds:
-            track.samples.append(track.tracker.sample(delta["at"]))
-            track.last_sample_at = delta["at"]
+            self._sample(cluster, track, delta["at"])
+
+    def _sample(self, cluster: str, track: _Track, at: float) -> None:
+        """The runtime's sample of its own moment (a tick ahead at most); a failure loses the sample, not a delta."""
+        track.last_sample_at = at
+        self._safely(lambda: track.samples.append(self.sample_of(cluster)))
 
     def _append(self, cluster: str, track: _Track, delta: Delta, text: str) -> None:
         raw = text.encode()
@@ -209,8 +219,8 @@ class Recorder:
     def checkpoint(self, cluster: str, *, fresh: bool = True, received: int = 0) -> _Track:
         """Write what is pending, then store the runtime's current state as a new segment's start.
 
-        ``fresh``: the stream broke, so the event mirror restarts from this state too; otherwise the mirror
-        keeps following the deltas (those the checkpoint covers still produce their events). ``received``: the
+        ``fresh``: the stream broke, so events are kept from this state on; otherwise every delta's events are
+        kept (those the checkpoint covers too). ``received``: the
         last seq that reached this thread. A state newer than that covers the deltas still queued up to it:
         they are skipped, not taken for a runtime that started over."""
         old = self.tracks.get(cluster)
@@ -218,7 +228,7 @@ class Recorder:
             self._flush_track(cluster, old)
         started = time.monotonic()
         raw = self.state_of(cluster)  # a pod table at scale (see _runtime_state); objects work as well
-        state = _head_of(raw)  # cluster, revision, seq, at, ...: the pods are parsed only if the mirror needs them
+        state = _head_of(raw)  # cluster, revision, seq, at, ...: what a checkpoint's row needs, not the pods
         if state is None or state.get("cluster") != cluster:
             state = orjson.loads(raw)
             state["cluster"] = cluster
@@ -227,20 +237,13 @@ class Recorder:
             pk = self.store.write_checkpoint(cluster, state, raw)
         # an operator's (and bench/real_cluster.py's) measure of what a checkpoint costs at this cluster's size
         log.info("cluster %s: checkpoint %d, %d bytes, in %.2f s", cluster, pk, len(raw), time.monotonic() - started)
-        if fresh or old is None:
-            if "nodes" not in state:
-                state = orjson.loads(raw)
-            unpack_pods(state)  # the mirror needs the pods as objects: only for a new stream
-            tracker, tracker_seq = Tracker.of(cast(ClusterState, state)), state["seq"]
-        else:
-            tracker, tracker_seq = old.tracker, old.tracker_seq
-        seen = max(state["seq"], old.seen_seq if old is not None and not fresh else 0)
-        track = _Track(pk, state["at"], state["seq"], seen, tracker, tracker_seq)
+        going = None if fresh else old  # the stream went on: so does what was received and told
+        seen = max(state["seq"], going.seen_seq if going else 0)
+        track = _Track(pk, state["at"], state["seq"], seen, going.told_seq if going else state["seq"])
         if old is not None:
             track.last_sample_at = old.last_sample_at
         else:
-            track.samples.append(tracker.sample(state["at"]))
-            track.last_sample_at = state["at"]
+            self._sample(cluster, track, state["at"])
         track.covered = (received, state["seq"])
         self.tracks[cluster] = track
         return track
@@ -276,10 +279,16 @@ def _runtime_state(cluster: str) -> bytes:
     return hub_module.hub.runtime(cluster).history_state_json()
 
 
+def _runtime_sample(cluster: str) -> Sample:
+    from dashboard import hub as hub_module
+
+    return hub_module.hub.runtime(cluster).history_sample()
+
+
 def recorder() -> Recorder:
     global _recorder
     if _recorder is None:
-        _recorder = Recorder(HistoryStore(), HistoryConfig.from_settings(), _runtime_state)
+        _recorder = Recorder(HistoryStore(), HistoryConfig.from_settings(), _runtime_state, _runtime_sample)
     return _recorder
 
 

@@ -14,6 +14,7 @@ import pytest
 from clusterviz import export
 from clusterviz.export import SnapshotError
 from clusterviz.fake import FakeCluster
+from clusterviz.history import Sample as ChartSample
 from clusterviz.store import PodFormat
 from clusterviz.wire import ClusterState
 from dashboard.history.recorder import Recorder
@@ -69,7 +70,7 @@ def feed(store: HistoryStore, config: HistoryConfig = CONFIG, seed: int = 3, pod
     def state_of(cluster: str) -> bytes:
         return rec.runtime.history_state_json() if pods == "history" else rec.runtime.state_json(b"", pods)
 
-    recorder = Recorder(store, config, state_of)
+    recorder = Recorder(store, config, state_of, lambda cluster: rec.runtime.history_sample())
     recorder.handle("demo", rec.runtime.heartbeat_message())  # as in a server: heartbeats come before changes
     return Feed(rec, recorder, whole=pods == "history")
 
@@ -226,6 +227,31 @@ def test_events_and_samples_are_stored() -> None:
 
 
 @pytest.mark.django_db
+def test_the_timeline_keeps_what_the_map_s_feed_told_once_each_across_checkpoints() -> None:
+    store, f = run_story()
+    assert Checkpoint.objects.count() >= 3  # the story crosses periodic checkpoints
+    told = [
+        (e["at"], e["seq"], e["kind"], e["subject"], e["text"])
+        for t in f.texts
+        for e in orjson.loads(t).get("feed", [])
+    ]
+    assert told, "the story's deltas tell events"
+    kept = [(e["at"], e["seq"], e["kind"], e["subject"], e["text"]) for e in store.events("demo", 0, max(f.truth))]
+    assert kept == told
+
+
+@pytest.mark.django_db
+def test_chart_samples_are_the_runtime_s_counts_of_their_moment() -> None:
+    store, f = run_story()
+    samples = store.samples("demo", 0, max(f.truth))
+    assert samples[-1]["at"] <= max(f.truth)
+    truth = f.truth[max(a for a in f.truth if a <= samples[-1]["at"])]
+    running = sum(1 for p in truth["pods"] if p["statusClass"] == "running")
+    assert samples[-1]["pods"]["running"] == running
+    assert samples[-1]["nodes"] == len(truth["nodes"])
+
+
+@pytest.mark.django_db
 def test_moments_before_the_history_are_not_invented() -> None:
     store, f = run_story()
     with pytest.raises(HistoryError):
@@ -295,7 +321,12 @@ def test_retention_never_drops_a_clusters_only_segment() -> None:
 @pytest.mark.django_db(transaction=True)
 async def test_the_listener_only_queues_and_the_thread_writes() -> None:
     rec = record()
-    recorder = Recorder(HistoryStore(), HistoryConfig(flush_seconds=0.0), lambda c: rec.runtime.state_json())
+    recorder = Recorder(
+        HistoryStore(),
+        HistoryConfig(flush_seconds=0.0),
+        lambda c: rec.runtime.state_json(),
+        lambda c: rec.runtime.history_sample(),
+    )
     rec.runtime.source.script(lambda c: c.scale("default", "users-deployment", 4))  # type: ignore[attr-defined]
     texts = [t for t in (rec.runtime.step(1.0) for _ in range(10)) if t]
     for text in texts:
@@ -312,7 +343,10 @@ async def test_the_listener_only_queues_and_the_thread_writes() -> None:
 
 @pytest.mark.django_db
 async def test_history_off_records_nothing() -> None:
-    recorder = Recorder(HistoryStore(), HistoryConfig(enabled=False), lambda c: b"{}")
+    def no_sample(cluster: str) -> ChartSample:
+        raise AssertionError("history off takes no sample")
+
+    recorder = Recorder(HistoryStore(), HistoryConfig(enabled=False), lambda c: b"{}", no_sample)
     await recorder.on_message("demo", '{"type":"delta","seq":1}')
     assert recorder.queue.empty()
 
