@@ -298,12 +298,14 @@ class ClusterRuntime:
             return orjson.dumps({"type": "heartbeat", "seq": self.store.seq, "source": self.store.source}).decode()
 
     async def run(self) -> None:
-        """Tick forever (until cancelled). One failing tick is logged, never fatal."""
+        """Tick forever (until cancelled), a tick every ``tick`` s from the last one's start: the time a tick
+        takes is not added to the wait for the next (a change waits one tick at most, while ticks keep up).
+        One failing tick is logged, never fatal."""
         await asyncio.to_thread(self.start)
         last = time.monotonic()
         last_sent = last
         while True:
-            await asyncio.sleep(self.tick)
+            await asyncio.sleep(max(0.0, last + self.tick - time.monotonic()))
             now = time.monotonic()
             try:
                 messages = await asyncio.to_thread(self.step_messages, now - last)

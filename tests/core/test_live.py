@@ -116,3 +116,44 @@ def test_ticks_go_on_while_a_history_checkpoint_encodes_its_pods_and_the_checkpo
     unpack_pods(checkpoint)
     assert checkpoint["pods"] == before["pods"], "the checkpoint is the state of its seq, with each pod's details"
     assert len([p for p in checkpoint["pods"] if p["name"].startswith("users-deployment")]) == 2
+
+
+class SlowTicks(HandedSource):
+    """A source whose every poll takes ``work`` s of a test's clock, and which records the elapsed time it is given."""
+
+    def __init__(self, cluster: FakeCluster, clock: list[float], work: float) -> None:
+        super().__init__(cluster)
+        self.clock, self.work, self.elapsed = clock, work, list[float]()
+
+    def poll(self, elapsed: float) -> list[object]:
+        self.elapsed.append(elapsed)
+        self.clock[0] += self.work
+        return super().poll(elapsed)
+
+
+async def test_a_tick_starts_every_tick_seconds_whatever_the_last_one_took(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import clusterviz.live as live_module
+
+    clock, waits = [1000.0], list[float]()
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=2, pods_per_node=3, scenario="quiet")
+    source = SlowTicks(cluster, clock, work=0.1)
+
+    async def publish(text: str, record: str | None = None) -> None:
+        pass
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+        if len(waits) > 6:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(live_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(live_module.asyncio, "sleep", sleep)
+    runtime = ClusterRuntime("c", source, publish, tick=0.25)
+    with pytest.raises(asyncio.CancelledError):
+        await runtime.run()
+    assert waits[0] == 0.25
+    assert waits[1:] == pytest.approx([0.15] * 6), "the wait is what is left of the tick after the work"
+    assert source.elapsed == pytest.approx([0.25] * 6), "each tick moves the source by one tick"
