@@ -527,10 +527,17 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path, tick: float, log_path: Path, checkpoint_s: float = 0) -> None:
-        """``checkpoint_s`` > 0: history on (SQLite in a temporary directory), a checkpoint every that many s."""
+    def __init__(
+        self, workdir: Path, tick: float, log_path: Path, checkpoint_s: float = 0, external: bool = False
+    ) -> None:
+        """``checkpoint_s`` > 0: history on (SQLite in a temporary directory), a checkpoint every that many s.
+        ``external``: the watcher (runtime and history recorder) in a process of its own, ``manage.py
+        watch_cluster``, with the web process and it joined by a redis-server of the bench's own, as the chart
+        runs them; otherwise one ``runserver`` does both."""
         self.tmp = tempfile.TemporaryDirectory(prefix="clusterviz-real-")
         self.port = free_port()
+        self.redis: subprocess.Popen[bytes] | None = None
+        self.watcher: subprocess.Popen[bytes] | None = None
         env = {
             **os.environ,
             "DEBUG": "1",
@@ -543,6 +550,7 @@ class Server:
             "CLUSTERVIZ_TICK": str(tick),
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as the image and `make run` set it
         }
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -550,6 +558,8 @@ class Server:
         self.log = open(log_path, "w")  # noqa: SIM115
         big = str(512 * 1024 * 1024)
         self.t0 = time.monotonic()
+        if external:
+            env = self._start_watcher(env)
         self.proc = subprocess.Popen(
             [
                 py,
@@ -576,6 +586,19 @@ class Server:
             except Exception:
                 time.sleep(0.2)
 
+    def _start_watcher(self, env: dict[str, str]) -> dict[str, str]:
+        """redis-server and ``watch_cluster`` (its output in the server's log); the env the web process needs."""
+        port = free_port()
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", self.tmp.name],
+            stdout=subprocess.DEVNULL,
+        )
+        env = {**env, "CLUSTERVIZ_WATCHER": "external", "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+        self.watcher = subprocess.Popen(
+            [sys.executable, "manage.py", "watch_cluster"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        return env
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
@@ -598,33 +621,43 @@ class Server:
         found = CHECKPOINT.findall(self.log_path.read_text(errors="replace"))
         return [{"bytes": int(b), "s": float(sec)} for b, sec in found]
 
-    def cpu_s(self) -> float:
-        f = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    def cpu_s(self, proc: subprocess.Popen[bytes] | None = None) -> float:
+        """CPU seconds of the web process (or of ``proc``)."""
+        f = Path(f"/proc/{(proc or self.proc).pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(f[11]) + int(f[12])) / CLK_TCK
 
-    def mem_mb(self) -> dict[str, float]:
-        s = Path(f"/proc/{self.proc.pid}/status").read_text()
+    def mem_mb(self, proc: subprocess.Popen[bytes] | None = None) -> dict[str, float]:
+        """RSS and peak RSS of the web process (or of ``proc``)."""
+        s = Path(f"/proc/{(proc or self.proc).pid}/status").read_text()
         return {k: int(re.search(rf"{k}:\s+(\d+)", s).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
 
+    def watcher_mem_mb(self) -> dict[str, float]:
+        """The watcher process's RSS and peak (external mode), else nothing."""
+        return self.mem_mb(self.watcher) if self.watcher is not None else {}
+
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        for proc in (self.proc, self.watcher, self.redis):
+            if proc is None:
+                continue
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         self.log.close()
         self.tmp.cleanup()
 
 
 # ----------------------------------------------------------------------------------------------- clients
 LABEL = re.compile(r'"cvb":"(\d+)"')
+AT = re.compile(r'"at":([\d.]+)')  # a delta's moment: the wall clock when the runtime's tick took the changes
 
 
 def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
     import aiohttp
 
-    async def one(i: int, session: Any, recv: list[tuple[int, int, float]], states: list[float]) -> None:
+    async def one(i: int, session: Any, recv: list[tuple[int, int, float, float]], states: list[float]) -> None:
         async with session.ws_connect(
             url, max_msg_size=0, origin=url.replace("ws://", "http://").split("/ws/")[0]
         ) as ws:
@@ -636,11 +669,12 @@ def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
                 if text.startswith('{"type":"state"') or '"type":"state"' in text[:200]:
                     states.append(now)
                     continue
+                at = AT.search(text, 0, 400)
                 for m in LABEL.finditer(text):
-                    recv.append((i, int(m.group(1)), now))
+                    recv.append((i, int(m.group(1)), now, float(at.group(1)) if at else float("nan")))
 
     async def main() -> None:
-        recv: list[tuple[int, int, float]] = []
+        recv: list[tuple[int, int, float, float]] = []
         states: list[float] = []
         timeout = aiohttp.ClientTimeout(total=None)
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -815,7 +849,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["loadavgEnd"] = loadavg()
         return out
     log_path = Path(args.json).with_suffix(".server.log") if args.json else Path("/tmp/real-server.log")
-    server = Server(workdir, args.tick, log_path, args.checkpoint_seconds)
+    server = Server(workdir, args.tick, log_path, args.checkpoint_seconds, args.external)
+    out["external"] = args.external
     try:
         first_s, first_pods, objects = server.first_state()
         out["serverFirstState"] = {
@@ -823,6 +858,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pods": first_pods,
             "objects": objects,
             "mem": server.mem_mb(),
+            "watcherMem": server.watcher_mem_mb(),
             "loadavg": loadavg(),
         }
         log("server first state", out["serverFirstState"])
@@ -855,8 +891,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log("clients connected")
             sent: dict[int, float] = {}
             c0, m0 = server.cpu_s(), metrics(api)
+            w0 = server.cpu_s(server.watcher) if server.watcher else 0.0
             t = time.monotonic()
-            samples = []
+            samples, watcher_samples = [], []
             pres: dict[str, Any] = {}
 
             def patch_thread() -> None:
@@ -866,19 +903,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             th.start()
             while th.is_alive():
                 samples.append(server.mem_mb()["VmRSS"])
+                watcher_samples += [server.watcher_mem_mb()["VmRSS"]] if server.watcher else []
                 th.join(1)
             wall = time.monotonic() - t
             cpu = server.cpu_s() - c0
+            watcher_cpu = server.cpu_s(server.watcher) - w0 if server.watcher else 0.0
             m1 = metrics(api)
             res = q.get(timeout=600)
             cp.join()
-            lat = [(ts - sent[pid]) * 1000 for (_, pid, ts) in res["recv"] if pid in sent]
             # a pod's label seen again in later deltas (another change of the same pod) counts once: first arrival
-            first: dict[tuple[int, int], float] = {}
-            for i, pid, ts in res["recv"]:
+            first: dict[tuple[int, int], tuple[float, float]] = {}
+            for i, pid, ts, at in res["recv"]:
                 if pid in sent and (i, pid) not in first:
-                    first[(i, pid)] = (ts - sent[pid]) * 1000
-            lat = list(first.values())
+                    first[(i, pid)] = ((ts - sent[pid]) * 1000, (at - sent[pid]) * 1000)
+            lat = [total for total, _ in first.values()]
+            to_tick = [part for _, part in first.values() if part == part]  # PATCH answered -> the tick took it
+            fan_out = [total - part for total, part in first.values() if part == part]  # the tick -> the client
             expected = len(sent) * args.clients
             out["churn"] = {
                 "windowS": wall,
@@ -894,9 +934,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "p99": pct(lat, 99),
                     "max": max(lat, default=float("nan")),
                 },
+                # the split at the delta's "at": the API server's watch plus the wait for a tick, then the rest
+                "toTickMs": {"p50": pct(to_tick, 50), "p99": pct(to_tick, 99)},
+                "tickToClientMs": {"p50": pct(fan_out, 50), "p99": pct(fan_out, 99)},
                 "serverCpuPct": 100 * cpu / wall,
                 "serverRssMb": {"max": max(samples), "median": statistics.median(samples)},
                 "serverMem": server.mem_mb(),
+                **(
+                    {
+                        "watcherCpuPct": 100 * watcher_cpu / wall,
+                        "watcherRssMb": {"max": max(watcher_samples), "median": statistics.median(watcher_samples)},
+                        "watcherMem": server.watcher_mem_mb(),
+                    }
+                    if server.watcher
+                    else {}
+                ),
                 "checkpoints": server.checkpoints(),
                 "apiserver": summarise_window(m0, m1, wall),
                 "loadavg": loadavg(),
@@ -910,15 +962,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def steady(server: Server, seconds: float) -> dict[str, Any]:
     """The server watching with no client for ``seconds``: its RSS every 5 s, CPU, the checkpoints it logged."""
-    c0, t, rss = server.cpu_s(), time.monotonic(), []
+    c0, t, rss, watcher_rss = server.cpu_s(), time.monotonic(), [], []
     while time.monotonic() - t < seconds:
         rss.append(server.mem_mb()["VmRSS"])
+        watcher_rss += [server.watcher_mem_mb()["VmRSS"]] if server.watcher else []
         time.sleep(5)
     wall = time.monotonic() - t
     return {
         "windowS": wall,
         "rssMb": {"min": min(rss), "max": max(rss), "last": rss[-1]},
         "mem": server.mem_mb(),
+        **(
+            {"watcherRssMb": {"min": min(watcher_rss), "max": max(watcher_rss), "last": watcher_rss[-1]}}
+            if watcher_rss
+            else {}
+        ),
+        "watcherMem": server.watcher_mem_mb(),
         "cpuPct": 100 * (server.cpu_s() - c0) / wall,
         "checkpoints": server.checkpoints(),
         "loadavg": loadavg(),
@@ -993,6 +1052,11 @@ def main() -> None:
         type=float,
         default=0,
         help="server/churn: history on with a checkpoint every this many s (0: history off, as before)",
+    )
+    ap.add_argument(
+        "--external",
+        action="store_true",
+        help="server/churn: the watcher in a process of its own (watch_cluster + a redis-server), as the chart runs it",
     )
     ap.add_argument(
         "--steady", type=float, default=0, help="server: watch this many s with no client after the first state"
