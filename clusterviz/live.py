@@ -108,11 +108,21 @@ class ClusterRuntime:
     now behind, load the state (see :meth:`step`)."""
 
     def __init__(
-        self, name: str, source: Source, publish: Publish, *, tick: float = 0.25, heartbeat: float = 2.0
+        self,
+        name: str,
+        source: Source,
+        publish: Publish,
+        *,
+        tick: float = 0.25,
+        heartbeat: float = 2.0,
+        listed: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.source = source
         self.publish = publish
+        self.listed = listed or (lambda: None)
+        """Called after each full list is loaded (the first, and every relist), outside the lock: the moment most
+        of what the process holds has just been made and will live long (see dashboard/memory.py)."""
         self.tick = tick
         self.heartbeat = heartbeat
         self.store = ClusterStore(name, source.status())
@@ -232,6 +242,7 @@ class ClusterRuntime:
                 self.store.rollouts = self.tracker.rollouts()
                 self._started = True
             self._started_event.set()
+        self.listed()
 
     def wait_started(self, timeout: float) -> bool:
         """Wait at most ``timeout`` seconds for :meth:`start` (run by someone else) to load the first list."""
@@ -249,25 +260,11 @@ class ClusterRuntime:
         """Poll, apply, and return the tick's message for browsers and the same for history (see :class:`Publish`),
         or None when nothing changed."""
         with self._lock:
-            store = self.store
-            for change in self.source.poll(elapsed):
-                now = self.source.now()
-                if isinstance(change, Relisted):
-                    store.load(change.objects, now)
-                elif isinstance(change, ControlPlaneEvidence):
-                    store.set_control_plane_evidence(change.evidence)
-                elif isinstance(change, Usage):
-                    store.set_usage(change.nodes, change.pods, available=change.available, reason=change.reason)
-                else:
-                    store.apply(change, now)
-            store.now = self.source.now()
-            store.set_source(self.source.status())
-            delta = store.take_delta()
-            if delta is None:
-                return None
-            views = store.views(p["uid"] for p in delta["pods"]["upsert"])
-            record: Delta = {**delta, "pods": {**delta["pods"], "upsert": views}}  # type: ignore[typeddict-item]
-            self._tell(record)
+            delta, record, relisted = self._take_changes(elapsed)
+        if relisted:
+            self.listed()
+        if delta is None or record is None:
+            return None
         for told in ("feed", "rollouts"):
             if told in record:
                 delta[told] = record[told]
@@ -278,6 +275,31 @@ class ClusterRuntime:
             beat = orjson.dumps({"type": "heartbeat", "seq": delta["seq"], "source": delta["source"]}).decode()
             return beat, beat
         return orjson.dumps({"type": "delta", **delta}).decode(), orjson.dumps({"type": "delta", **record}).decode()
+
+    def _take_changes(self, elapsed: float) -> tuple[Delta | None, Delta | None, bool]:
+        """Under the lock: the source's changes into the store, and the tick's delta (browsers') and record
+        (history's, whole pod views) if anything changed; and whether a full list came among the changes."""
+        store, relisted = self.store, False
+        for change in self.source.poll(elapsed):
+            now = self.source.now()
+            if isinstance(change, Relisted):
+                relisted = True
+                store.load(change.objects, now)
+            elif isinstance(change, ControlPlaneEvidence):
+                store.set_control_plane_evidence(change.evidence)
+            elif isinstance(change, Usage):
+                store.set_usage(change.nodes, change.pods, available=change.available, reason=change.reason)
+            else:
+                store.apply(change, now)
+        store.now = self.source.now()
+        store.set_source(self.source.status())
+        delta = store.take_delta()
+        if delta is None:
+            return None, None, relisted
+        views = store.views(p["uid"] for p in delta["pods"]["upsert"])
+        record: Delta = {**delta, "pods": {**delta["pods"], "upsert": views}}  # type: ignore[typeddict-item]
+        self._tell(record)
+        return delta, record, relisted
 
     def _tell(self, record: Delta) -> None:
         """The delta's changes into the feed (under the lock): the tracker's events, a rollout's progress

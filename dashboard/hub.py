@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from clusterviz.live import FIRST_LIST_WAIT, ClusterRuntime, Publish
+from dashboard import memory
 from dashboard.clusters import ClusterSpec, build_source, from_environment
 from dashboard.recent import stop_taps
 from dashboard.remote import LocalCluster, RemoteCluster
@@ -115,6 +116,7 @@ class Hub:
             _publisher(spec.name),
             tick=settings.CLUSTERVIZ_TICK,
             heartbeat=settings.CLUSTERVIZ_HEARTBEAT,
+            listed=memory.freeze_long_lived,
         )
 
     def fresh_runtime(self, name: str, seq_base: int = 0) -> ClusterRuntime:

@@ -13,4 +13,5 @@ from dashboard.settings import *  # noqa: F403
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 CLUSTERVIZ_HISTORY = False  # the history tests build their own recorder
 CLUSTERVIZ_TICK = 0.05
+CLUSTERVIZ_GC_FREEZE_SECONDS = 0  # a test run's objects stay collectable (tests/dashboard/test_memory.py freezes)
 CLUSTERVIZ_FAKE = {**CLUSTERVIZ_FAKE, "scenario": "quiet", "seed": 7, "speed": 20.0}  # noqa: F405

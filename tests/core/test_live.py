@@ -157,3 +157,17 @@ async def test_a_tick_starts_every_tick_seconds_whatever_the_last_one_took(monke
     assert waits[0] == 0.25
     assert waits[1:] == pytest.approx([0.15] * 6), "the wait is what is left of the tick after the work"
     assert source.elapsed == pytest.approx([0.25] * 6), "each tick moves the source by one tick"
+
+
+def test_the_runtime_says_when_a_full_list_was_loaded_and_only_then() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=2, pods_per_node=3, scenario="quiet")
+    source, listed = HandedSource(cluster), list[int]()
+    runtime = ClusterRuntime("c", source, lambda text: None, listed=lambda: listed.append(runtime.store.seq))  # type: ignore[arg-type]
+    runtime.start()
+    assert len(listed) == 1, "the first list"
+    source.changes = list(cluster.scale("default", "users-deployment", 3))
+    runtime.step(0.25)
+    assert len(listed) == 1, "a tick of changes is no full list"
+    source.changes = [Relisted(cluster.list_all()[0])]
+    runtime.step(0.25)
+    assert len(listed) == 2, "a relist"
