@@ -516,6 +516,7 @@ def measure_sync(workdir: Path, runs: int, kubectl: bool = True) -> dict[str, An
 
 # ----------------------------------------------------------------------------------------------- 2. server
 CHECKPOINT = re.compile(r"checkpoint \d+, (\d+) bytes, in ([\d.]+) s")  # dashboard/history/recorder.py's log line
+FREEZE = re.compile(r"gc: (\d+) objects frozen.*, in ([\d.]+) s")  # dashboard/memory.py's
 
 
 def free_port() -> int:
@@ -621,6 +622,11 @@ class Server:
         found = CHECKPOINT.findall(self.log_path.read_text(errors="replace"))
         return [{"bytes": int(b), "s": float(sec)} for b, sec in found]
 
+    def freezes(self) -> list[dict[str, float]]:
+        """The garbage collector freezes the server logged so far: objects frozen, seconds (collection + freeze)."""
+        found = FREEZE.findall(self.log_path.read_text(errors="replace"))
+        return [{"frozen": int(n), "s": float(sec)} for n, sec in found]
+
     def cpu_s(self, proc: subprocess.Popen[bytes] | None = None) -> float:
         """CPU seconds of the web process (or of ``proc``)."""
         f = Path(f"/proc/{(proc or self.proc).pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -684,11 +690,13 @@ def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
                 if all(t.done() for t in tasks):
                     break
             ready.set()
+            c0, t0 = time.process_time(), time.monotonic()
             await asyncio.sleep(seconds)
+            cpu_pct = 100 * (time.process_time() - c0) / (time.monotonic() - t0)
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        q.put({"states": len(states), "recv": recv})
+        q.put({"states": len(states), "recv": recv, "cpuPct": cpu_pct})
 
     asyncio.run(main())
 
@@ -917,6 +925,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if pid in sent and (i, pid) not in first:
                     first[(i, pid)] = ((ts - sent[pid]) * 1000, (at - sent[pid]) * 1000)
             lat = [total for total, _ in first.values()]
+            arrivals: dict[int, list[float]] = {}
+            for (_, pid), (total, _) in first.items():
+                arrivals.setdefault(pid, []).append(total)
+            spread = [max(a) - min(a) for a in arrivals.values() if len(a) > 1]  # the first client to the last
             to_tick = [part for _, part in first.values() if part == part]  # PATCH answered -> the tick took it
             fan_out = [total - part for total, part in first.values() if part == part]  # the tick -> the client
             expected = len(sent) * args.clients
@@ -937,6 +949,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 # the split at the delta's "at": the API server's watch plus the wait for a tick, then the rest
                 "toTickMs": {"p50": pct(to_tick, 50), "p99": pct(to_tick, 99)},
                 "tickToClientMs": {"p50": pct(fan_out, 50), "p99": pct(fan_out, 99)},
+                "spreadMs": {"p50": pct(spread, 50), "p99": pct(spread, 99)},  # one change, across the clients
+                "clientsCpuPct": res["cpuPct"],  # the one process of every client (near 100: it measures itself)
                 "serverCpuPct": 100 * cpu / wall,
                 "serverRssMb": {"max": max(samples), "median": statistics.median(samples)},
                 "serverMem": server.mem_mb(),
@@ -950,6 +964,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     else {}
                 ),
                 "checkpoints": server.checkpoints(),
+                "freezes": server.freezes(),
                 "apiserver": summarise_window(m0, m1, wall),
                 "loadavg": loadavg(),
             }
