@@ -702,6 +702,25 @@ def clients_main(url: str, n: int, seconds: float, q: Any, ready: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- churn
+def raw_watch(api: Api, resource_version: str, seen: dict[int, float], stop: threading.Event) -> None:
+    """A bare watch of the bench pods beside the dashboard's: when each cvb label first arrives from the API server
+    (seen[id] = time.time()), so the wait for the API server's watch can be told from ours."""
+    conn = api.session()
+    conn.timeout = None
+    conn.request(
+        "GET", f"/api/v1/namespaces/bench/pods?watch=1&resourceVersion={resource_version}&allowWatchBookmarks=false"
+    )
+    response = conn.getresponse()
+    while not stop.is_set():
+        line = response.readline()
+        if not line:
+            return
+        now = time.time()
+        for m in LABEL.finditer(line.decode(errors="replace")):
+            seen.setdefault(int(m.group(1)), now)
+    conn.close()
+
+
 def patcher(
     api: Api, pods: list[str], rate: float, seconds: float, sent: dict[int, float], threads: int = 0
 ) -> dict[str, Any]:
@@ -889,6 +908,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             meta_only = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
             listed = json.loads(api.get("/api/v1/namespaces/bench/pods?resourceVersion=0", accept=meta_only))
             pods = [p["metadata"]["name"] for p in listed["items"]]
+            watched: dict[int, float] = {}
+            stop_watch = threading.Event()
+            watcher = threading.Thread(
+                target=raw_watch, args=(api, listed["metadata"]["resourceVersion"], watched, stop_watch), daemon=True
+            )
+            watcher.start()
             ctx = mp.get_context("spawn")
             q, ready = ctx.Queue(), ctx.Event()
             ws_url = server.url("/ws/clusters/real/?pods=table").replace("http://", "ws://")  # as the page asks
@@ -925,6 +950,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if pid in sent and (i, pid) not in first:
                     first[(i, pid)] = ((ts - sent[pid]) * 1000, (at - sent[pid]) * 1000)
             lat = [total for total, _ in first.values()]
+            stop_watch.set()
+            api_watch = [(watched[pid] - t) * 1000 for pid, t in sent.items() if pid in watched]
             arrivals: dict[int, list[float]] = {}
             for (_, pid), (total, _) in first.items():
                 arrivals.setdefault(pid, []).append(total)
@@ -950,6 +977,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "toTickMs": {"p50": pct(to_tick, 50), "p99": pct(to_tick, 99)},
                 "tickToClientMs": {"p50": pct(fan_out, 50), "p99": pct(fan_out, 99)},
                 "spreadMs": {"p50": pct(spread, 50), "p99": pct(spread, 99)},  # one change, across the clients
+                # PATCH answered -> the same change on a bare watch of the bench's own (the API server's part)
+                "apiWatchMs": {"n": len(api_watch), "p50": pct(api_watch, 50), "p99": pct(api_watch, 99)},
                 "clientsCpuPct": res["cpuPct"],  # the one process of every client (near 100: it measures itself)
                 "serverCpuPct": 100 * cpu / wall,
                 "serverRssMb": {"max": max(samples), "median": statistics.median(samples)},
