@@ -20,7 +20,7 @@ in the same run (1.62 GB at the first state; why was not looked into).
 
 :class:`Freezer`: Python's cyclic collector walks every tracked object of a generation when it collects it, and
 the oldest generation is collected whenever it has grown by a quarter. A watcher's store at 150,000 pods is
-millions of tracked objects (every pod's view, its lists and dicts): a walk of them took 0.87 s here, and under
+about a million tracked objects (every pod's view, its lists and dicts): a walk of them took 0.9-1.4 s, and under
 churn such a collection came every few seconds to minutes, holding the GIL throughout; every delta waits. The
 objects made by a full list live until the next (a pod's view is replaced, never changed), so after each full
 list, and every ``CLUSTERVIZ_GC_FREEZE_SECONDS`` after, the freezer collects what is garbage and moves what is left
@@ -117,9 +117,8 @@ def freeze_long_lived() -> None:
     from django.conf import settings
 
     global _freezer
-    every = float(getattr(settings, "CLUSTERVIZ_GC_FREEZE_SECONDS", 60))
-    if every <= 0:
+    if settings.CLUSTERVIZ_GC_FREEZE_SECONDS <= 0:
         return
     if _freezer is None:
-        _freezer = Freezer(every, float(getattr(settings, "CLUSTERVIZ_GC_THAW_SECONDS", 86400)))
+        _freezer = Freezer(settings.CLUSTERVIZ_GC_FREEZE_SECONDS, settings.CLUSTERVIZ_GC_THAW_SECONDS)
     _freezer.freeze()

@@ -160,7 +160,7 @@ CLUSTERVIZ_HEARTBEAT = envfloat("CLUSTERVIZ_HEARTBEAT", "2")
 """Seconds of quiet after which a heartbeat tells browsers the stream is still alive."""
 CLUSTERVIZ_GC_FREEZE_SECONDS = envfloat("CLUSTERVIZ_GC_FREEZE_SECONDS", "60")
 """After each full list and every this many seconds, what is alive is frozen out of Python's cyclic collector's
-walks (dashboard/memory.py: 0.87 s a walk at 150,000 pods otherwise); 0 turns it off."""
+walks (dashboard/memory.py: 0.9-1.4 s a walk at 150,000 real pods otherwise); 0 turns it off."""
 CLUSTERVIZ_GC_THAW_SECONDS = envfloat("CLUSTERVIZ_GC_THAW_SECONDS", "86400")
 """How often the frozen objects are thawed and walked once, so that reference cycles that died frozen are freed."""
 CLUSTERVIZ_FAKE = {

@@ -104,7 +104,7 @@ def test_ticks_go_on_while_a_history_checkpoint_encodes_its_pods_and_the_checkpo
         source.changes = list(cluster.scale("default", "users-deployment", 6))  # new pods, in the next tick
         tick = threading.Thread(target=lambda: (runtime.step(0.25), ticked.set()), daemon=True)
         tick.start()
-        tick.join(10)  # the tick waits for the store's lock while the checkpoint holds it
+        tick.join(10)  # a checkpoint that held the store's lock here would keep the tick waiting
         return encode(pods)
 
     monkeypatch.setattr(store_module, "details_table", details_while_a_tick_runs)
