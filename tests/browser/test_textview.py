@@ -61,11 +61,15 @@ def test_a_crashing_pod_appears_in_the_failing_list_without_a_reload(page: Any, 
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     page.locator("#fake-controls form[data-action='crash'] button").click()  # the first users pod crash-loops
-    listed = f"#text-view [data-tv-failing] li[data-pod='{pod['uid']}']"
-    page.wait_for_selector(listed, state="attached", timeout=60_000)
+    # The pod is failing in spells (Error, Running again, CrashLoopBackOff): wait for an instant where the list
+    # shows it and the model holds the server's word that it is failing, and read both at that instant.
+    listed = f"""() => {{
+      const li = document.querySelector("#text-view [data-tv-failing] li[data-pod='{pod['uid']}']");
+      const p = window.clusterviz.state.pods.get('{pod['uid']}');
+      return li && p && p.failing === true ? li.textContent : null;
+    }}"""
+    item = page.wait_for_function(listed, timeout=60_000).json_value()
     assert page.evaluate("window.__sameDocument === true")
-    assert page.evaluate(f"window.clusterviz.state.pods.get('{pod['uid']}').failing") is True  # the server's word
-    item = page.locator(f"#text-view li[data-pod='{pod['uid']}']").text_content() or ""
     assert item.startswith(f"{pod['namespace']}/{pod['name']} — ")
 
     page.locator("#text-view-toggle").click()
