@@ -263,22 +263,25 @@ class ClusterRuntime:
             delta, record, relisted = self._take_changes(elapsed)
         if relisted:
             self.listed()
-        if delta is None or record is None:
+        if record is None:
             return None
+        if delta is None:  # too many pods changed for a delta (see _take_changes)
+            beat = orjson.dumps({"type": "heartbeat", "seq": record["seq"], "source": record["source"]}).decode()
+            return beat, beat
         for told in ("feed", "rollouts"):
             if told in record:
                 delta[told] = record[told]
-        if len(delta["pods"]["upsert"]) > self.resync_over:
-            # A list that arrived late (the first list of 150,000 pods outlasts the start), or a relist after a
-            # long outage: as a delta it would be the whole state again in its larger form, for every client and
-            # for history. A heartbeat ahead of the clients' seq makes each fetch the (table) state instead.
-            beat = orjson.dumps({"type": "heartbeat", "seq": delta["seq"], "source": delta["source"]}).decode()
-            return beat, beat
         return orjson.dumps({"type": "delta", **delta}).decode(), orjson.dumps({"type": "delta", **record}).decode()
 
     def _take_changes(self, elapsed: float) -> tuple[Delta | None, Delta | None, bool]:
         """Under the lock: the source's changes into the store, and the tick's delta (browsers') and record
-        (history's, whole pod views) if anything changed; and whether a full list came among the changes."""
+        (history's, whole pod views) if anything changed; and whether a full list came among the changes.
+
+        A tick that changed more than ``resync_over`` pods (a list that arrived late: the first list of 150,000
+        pods outlasts the start; or a relist after a long outage) has a record and no delta: as a delta it would
+        be the whole state again in its larger form, for every client and for history, and summarising every pod
+        for it was the watcher's memory high-water mark. A heartbeat ahead of the clients' seq makes each fetch
+        the (table) state instead; the tracker still learns every pod from the record."""
         store, relisted = self.store, False
         for change in self.source.poll(elapsed):
             now = self.source.now()
@@ -293,9 +296,13 @@ class ClusterRuntime:
                 store.apply(change, now)
         store.now = self.source.now()
         store.set_source(self.source.status())
-        delta = store.take_delta()
+        whole = store.pods_changed() > self.resync_over
+        delta = store.take_delta(summaries=not whole)
         if delta is None:
             return None, None, relisted
+        if whole:  # its pods are the whole views already: the record, and no delta
+            self._tell(delta)
+            return None, delta, relisted
         views = store.views(p["uid"] for p in delta["pods"]["upsert"])
         record: Delta = {**delta, "pods": {**delta["pods"], "upsert": views}}  # type: ignore[typeddict-item]
         self._tell(record)

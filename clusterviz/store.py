@@ -856,8 +856,14 @@ class ClusterStore:
             self._control_plane = processes
             marks.control_plane = False
 
-    def take_delta(self) -> Delta | None:
-        """Everything that changed since the last delta, as one message with the next seq; None if nothing."""
+    def pods_changed(self) -> int:
+        """How many pods the next delta upserts."""
+        return len(self._marks.pods)
+
+    def take_delta(self, summaries: bool = True) -> Delta | None:
+        """Everything that changed since the last delta, as one message with the next seq; None if nothing.
+        With ``summaries=False`` the pods upserted are the store's own whole views, not the map's projection of
+        them (nothing is copied: for a tick whose pods only history's tracker reads)."""
         self._refresh_derived()
         marks = self._marks
         nodes = {name: view for name, view in self._pending_nodes.items() if name in self._nodes}
@@ -873,7 +879,7 @@ class ClusterStore:
             "source": self.source,
             "nodes": {"upsert": [nodes[n] for n in sorted(nodes)], "remove": sorted(marks.removed_nodes)},
             "pods": {
-                "upsert": [summarize(self._pods[uid]) for uid in sorted(marks.pods)],
+                "upsert": [summarize(v) if summaries else v for v in self.views(sorted(marks.pods))],
                 "remove": sorted(marks.removed_pods),
             },
         }

@@ -43,6 +43,7 @@ def test_a_change_too_big_for_a_delta_sends_the_clients_for_the_state(
         client = {**table, "pods": decode_pod_table(table["podTable"])}
     assert client["pods"] == orjson.loads(runtime.state_json())["pods"]
     assert len(client["pods"]) == pods
+    assert set(runtime.tracker.pods) == {p["uid"] for p in client["pods"]}, "the feed's tracker learns them either way"
 
 
 class SlowToList(HandedSource):
