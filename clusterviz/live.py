@@ -300,6 +300,7 @@ class ClusterRuntime:
         delta = store.take_delta(summaries=not whole)
         if delta is None:
             return None, None, relisted
+        self._state_cache = {}  # states of the version before: of no use now (28 MB each at 150,000 pods)
         if whole:  # its pods are the whole views already: the record, and no delta
             self._tell(delta)
             return None, delta, relisted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -172,3 +173,17 @@ def test_the_runtime_says_when_a_full_list_was_loaded_and_only_then() -> None:
     source.changes = [Relisted(cluster.list_all()[0])]
     runtime.step(0.25)
     assert len(listed) == 2, "a relist"
+
+
+def test_a_state_is_shared_while_its_version_lasts_and_let_go_once_the_model_moves_on() -> None:
+    cluster = FakeCluster(seed=5, clock=ManualClock(), workers=4, pods_per_node=5, scenario="quiet")
+    source = HandedSource(cluster)
+    runtime = ClusterRuntime("c", source, lambda text: None)  # type: ignore[arg-type]
+    runtime.start()
+    first = runtime.state_json(b"", "table")
+    assert runtime.state_json(b"", "table") is first, "every client of one version gets the same bytes"
+    held = sys.getrefcount(first)
+    source.changes = list(cluster.scale("default", "users-deployment", 6))
+    assert runtime.step(0.25) is not None
+    assert sys.getrefcount(first) == held - 1, "the runtime keeps no state of an older version (28 MB at 150,000 pods)"
+    assert runtime.state_json(b"", "table") != first
