@@ -116,6 +116,8 @@ class ClusterRuntime:
         tick: float = 0.25,
         heartbeat: float = 2.0,
         listed: Callable[[], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.name = name
         self.source = source
@@ -125,6 +127,7 @@ class ClusterRuntime:
         of what the process holds has just been made and will live long (see dashboard/memory.py)."""
         self.tick = tick
         self.heartbeat = heartbeat
+        self._monotonic, self._sleep = monotonic, sleep  # the loop's clock and its wait (see run)
         self.store = ClusterStore(name, source.status())
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()  # one start at a time; readers never wait for it
@@ -332,11 +335,11 @@ class ClusterRuntime:
         takes is not added to the wait for the next (a change waits one tick at most, while ticks keep up).
         One failing tick is logged, never fatal."""
         await asyncio.to_thread(self.start)
-        last = time.monotonic()
+        last = self._monotonic()
         last_sent = last
         while True:
-            await asyncio.sleep(max(0.0, last + self.tick - time.monotonic()))
-            now = time.monotonic()
+            await self._sleep(max(0.0, last + self.tick - self._monotonic()))
+            now = self._monotonic()
             try:
                 messages = await asyncio.to_thread(self.step_messages, now - last)
             except Exception:
