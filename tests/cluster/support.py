@@ -172,20 +172,23 @@ class Driver:
     def start(self) -> Driver:
         first = self.source.start()
         self.first = first
-        for kind, items in first.objects.items():
-            self.objects.setdefault(kind, []).extend(items)
-        self.store.load(first.objects, self.source.now())
+        self.store.load(self._kept(first), self.source.now())
         self._note_status()
         return self
+
+    def _kept(self, listed: Relisted) -> dict[str, list[dict[str, Any]]]:
+        """A full list's objects, read (a reflector's list is read once) and kept for the test."""
+        objects = {kind: list(items) for kind, items in listed.objects.items()}
+        for kind, items in objects.items():
+            self.objects.setdefault(kind, []).extend(items)
+        return objects
 
     def pump(self) -> None:
         for change in self.source.poll(0.1):
             now = self.source.now()
             if isinstance(change, Relisted):
                 self.relisted += 1
-                for kind, items in change.objects.items():
-                    self.objects.setdefault(kind, []).extend(items)
-                self.store.load(change.objects, now)
+                self.store.load(self._kept(change), now)
             elif isinstance(change, ControlPlaneEvidence):
                 self.store.set_control_plane_evidence(change.evidence)
             elif isinstance(change, Usage):

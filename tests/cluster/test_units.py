@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import orjson
+import pytest
 
 from clusterviz.events import WatchEvent
 from clusterviz.kube.evidence import parse_readyz, version_evidence
@@ -220,7 +221,7 @@ def test_the_metrics_poller_reports_absence_as_normal_and_emits_only_changes() -
         metrics.get_json = original  # type: ignore[assignment]
 
 
-def test_a_list_is_kept_packed_a_page_at_a_time_and_reads_back_whole() -> None:
+def test_a_list_is_kept_packed_a_page_at_a_time_and_reads_back_whole_once() -> None:
     from clusterviz.kube.reflector import PackedItems
 
     pages = [[{"metadata": {"name": f"p{page}-{i}", "labels": {"i": str(i)}}} for i in range(3)] for page in range(4)]
@@ -230,5 +231,27 @@ def test_a_list_is_kept_packed_a_page_at_a_time_and_reads_back_whole() -> None:
     whole = [obj for page in pages for obj in page]
     assert len(packed) == 12
     assert list(packed) == whole
-    assert list(packed) == whole, "it can be read again"
+    assert len(packed) == 12, "it still says how many it listed"
+    with pytest.raises(RuntimeError):
+        list(packed)  # a second reader would silently get nothing
     assert list(PackedItems(whole[:2])) == whole[:2] and len(PackedItems()) == 0
+
+
+def test_reading_a_packed_list_lets_go_of_each_page_once_decoded() -> None:
+    import tracemalloc
+
+    from clusterviz.kube.reflector import PackedItems
+
+    tracemalloc.start()
+    try:
+        packed = PackedItems()
+        for page in range(20):  # 20 pages of ~100 kB
+            packed.add([{"metadata": {"name": f"p{page}-{i}"}, "data": "x" * 1000} for i in range(100)])
+        held = tracemalloc.get_traced_memory()[0]
+        for obj in packed:  # the store maps each object and keeps no dict
+            last = obj["metadata"]["name"]
+        at_the_end = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert last == "p19-99" and held > 2_000_000
+    assert at_the_end < held / 4, (at_the_end, held)  # the last page and its dicts, not all twenty
