@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -34,6 +35,8 @@ QUERY_TIMEOUT = 5.0
 """Seconds a web process waits for the watcher's answer to a panel query."""
 STATE_TIMEOUT = 30.0
 """Seconds it waits for a whole state (tens of MB at 150,000 pods)."""
+WHOLE_STATES = frozenset({"state", "state.message", "state.entry"})
+"""The queries answered with a whole state: the watcher answers one at a time (see :func:`serve`)."""
 
 
 class WatcherUnavailable(RuntimeError):
@@ -226,7 +229,7 @@ class RemoteCluster:
             raise WatcherUnavailable("no channel layer is configured")
         try:
             reply = await layer.new_channel()
-            request = {"type": "watcher.request", "reply": reply, "query": query, "args": args}
+            request = {"type": "watcher.request", "reply": reply, "query": query, "args": args, "timeout": timeout}
             await layer.send(request_channel(self.name), request)
             message = await asyncio.wait_for(layer.receive(reply), timeout)
         except TimeoutError:
@@ -269,9 +272,14 @@ class RemoteCluster:
 
 
 async def serve(runtime: ClusterRuntime, layer: BaseChannelLayer, retry: float = 1.0) -> None:
-    """Answer the requests of web processes for one cluster, until cancelled (only the leader does this)."""
+    """Answer the requests of web processes for one cluster, until cancelled (only the leader does this).
+
+    Whole states are answered one at a time: each is tens of MB, and its encoding for the channel layer as
+    much again, so requests that pile up while the watcher is busy (its first list of 150,000 pods) would
+    otherwise make several at once. One that waited longer than its asker waits is dropped unanswered."""
     channel = request_channel(runtime.name)
     pending: set[asyncio.Task[None]] = set()
+    whole_state = asyncio.Semaphore(1)
     failures = 0
     try:
         while True:
@@ -288,12 +296,29 @@ async def serve(runtime: ClusterRuntime, layer: BaseChannelLayer, retry: float =
             if failures > 1:
                 log.info("cluster %s: reading requests again", runtime.name)
             failures = 0
-            task = asyncio.create_task(_reply(runtime, layer, message))
+            task = asyncio.create_task(_reply_in_turn(runtime, layer, message, whole_state))
             pending.add(task)
             task.add_done_callback(pending.discard)
     finally:
         for task in pending:
             task.cancel()
+
+
+async def _reply_in_turn(
+    runtime: ClusterRuntime, layer: BaseChannelLayer, message: dict[str, Any], whole_state: asyncio.Semaphore
+) -> None:
+    """Reply at once, or a whole state after the one being answered, unless its asker has given up by then."""
+    if message.get("query") not in WHOLE_STATES:
+        return await _reply(runtime, layer, message)
+    received = time.monotonic()
+    async with whole_state:
+        timeout = message.get("timeout")
+        waited = time.monotonic() - received
+        if isinstance(timeout, int | float) and waited > timeout:
+            why = "cluster %s: dropped a state request that waited %.1f s (its asker waits %g s)"
+            log.info(why, runtime.name, waited, timeout)
+            return None
+        return await _reply(runtime, layer, message)
 
 
 async def _reply(runtime: ClusterRuntime, layer: BaseChannelLayer, message: dict[str, Any]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from typing import Any
 
 import orjson
 import pytest
@@ -55,3 +57,48 @@ def test_a_web_process_never_starts_a_runtime_in_external_mode() -> None:
 
 async def _running(hub: Hub) -> object:
     return await hub.running("demo")
+
+
+async def test_whole_states_are_answered_one_at_a_time_and_not_once_their_asker_gave_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    layer = InMemoryChannelLayer()
+    runtime = Hub(mode="inline").fresh_runtime("demo", seq_base=5000)
+    await asyncio.to_thread(runtime.start)
+    made, at_once, most, release = [0], [0], [0], threading.Event()
+    make = runtime.state_entry
+
+    def slowly(fields: bytes, pods: Any) -> Any:  # a watcher busy with its first list of 150,000 pods
+        made[0], at_once[0] = made[0] + 1, at_once[0] + 1
+        most[0] = max(most[0], at_once[0])
+        try:
+            release.wait(10)
+            return make(fields, pods)
+        finally:
+            at_once[0] -= 1
+
+    monkeypatch.setattr(runtime, "state_entry", slowly)
+    server = asyncio.create_task(serve(runtime, layer))
+    remote = RemoteCluster("demo", layer)
+    try:
+        patient = asyncio.create_task(remote.state_entry("json", "table"))
+        await asyncio.sleep(0.05)
+        hasty = [asyncio.create_task(_hasty_state(remote)) for _ in range(3)]
+        await asyncio.sleep(0.6)  # they give up while the first state is being made
+        release.set()
+        version, data = await patient
+        assert orjson.loads(data)["seq"] == version[2]
+        for ask in hasty:
+            with pytest.raises(WatcherUnavailable, match="no watcher"):
+                await ask
+        await asyncio.sleep(0.2)
+        assert most[0] == 1, "one whole state at a time"
+        assert made[0] == 1, "none made for askers who had gone"
+        assert orjson.loads((await remote.state_entry("json", "table"))[1])["cluster"] == "demo", "the next is answered"
+    finally:
+        server.cancel()
+        runtime.source.stop()
+
+
+async def _hasty_state(remote: RemoteCluster) -> Any:
+    return await remote.query("state.entry", timeout=0.3, frame="json", pods="table")
