@@ -277,7 +277,7 @@ class KubeSource:
 
 
 class _Joined:
-    """The listings of one kind's reflectors as one iterable that can be read more than once (as they can)."""
+    """The listings of one kind's reflectors as one iterable, read once (as each of them is: see PackedItems)."""
 
     def __init__(self, parts: list[Iterable[RawObject]]) -> None:
         self.parts = parts
