@@ -88,7 +88,7 @@ class TcpProxy:
                     if not data:
                         return
                     peers[sock].sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: select() on a socket another thread closed (fd -1)
             return
         finally:
             _close(client, upstream)
