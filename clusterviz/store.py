@@ -867,6 +867,7 @@ class ClusterStore:
         self._refresh_derived()
         marks = self._marks
         nodes = {name: view for name, view in self._pending_nodes.items() if name in self._nodes}
+        views = self.views(sorted(marks.pods))
         objects = self.groups.take()
         if not (nodes or marks.removed_nodes or marks.pods or marks.removed_pods or self._pending_cp or objects):
             return None
@@ -879,7 +880,7 @@ class ClusterStore:
             "source": self.source,
             "nodes": {"upsert": [nodes[n] for n in sorted(nodes)], "remove": sorted(marks.removed_nodes)},
             "pods": {
-                "upsert": [summarize(v) if summaries else v for v in self.views(sorted(marks.pods))],
+                "upsert": [summarize(v) for v in views] if summaries else views,  # type: ignore[typeddict-item]
                 "remove": sorted(marks.removed_pods),
             },
         }

@@ -118,8 +118,7 @@ class PackedItems:
 
     A first list of 150,000 pods as dicts is ~3.2 kB a pod in memory (~490 MB), all alive at once until the
     store has mapped them to views (1.8 kB a pod); as compact JSON it is a third of that, and iterating it
-    holds one page of dicts at a time. The peak of a first sync is mostly this list, so it is most of the
-    watcher's memory high-water mark: iterating lets go of each page once it is decoded, so that the pages
+    holds one page of dicts at a time. Iterating lets go of each page once it is decoded, so that the pages
     (~160 MB at 150,000 pods) are gone by the time the store holds every view, instead of beside them.
     """
 
