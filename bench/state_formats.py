@@ -7,8 +7,8 @@ For each format (``objects``, ``table``) it loads the fake cluster into a Cluste
 * server: the first ``state_json_parts`` (every pod encoded), a second one after 1 % of the pods changed
   (what a client connecting under churn costs), and the join; median of ``--repeat``;
 * browser (headless Chromium, Debian's ``chromium``): the state is served as a file by a local HTTP server
-  and fetched as text by a page, which then times ``JSON.parse`` and ``podsOf`` from
-  ``static/clusterviz/podtable.js`` (the page's own decoder) — median of ``--repeat``, after one warm-up.
+  and fetched as text by a page, which then times ``JSON.parse`` and ``podsOf`` + ``nodesOf`` from
+  ``static/clusterviz/podtable.js`` (the page's own decoders) — median of ``--repeat``, after one warm-up.
 
 No daphne and no websocket: section 2 of BENCHMARKS.md (``bench/e2e_browser.py``) measures the whole path.
 """
@@ -42,13 +42,14 @@ from clusterviz.wire import SourceStatus  # noqa: E402
 
 SOURCE: SourceStatus = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
 
-PAGE = """<!doctype html><meta charset="utf-8"><script type="module">import { podsOf } from "./podtable.js"; window.clustervizPods = { podsOf };</script>"""
+PAGE = """<!doctype html><meta charset="utf-8"><script type="module">import { nodesOf, podsOf } from "./podtable.js"; window.clustervizPods = { nodesOf, podsOf };</script>"""
 MEASURE_JS = """async (name) => {
   const text = await (await fetch(name)).text();
   const t0 = performance.now();
   const st = JSON.parse(text);
   const t1 = performance.now();
   const pods = window.clustervizPods.podsOf(st);
+  window.clustervizPods.nodesOf(st);
   const t2 = performance.now();
   const m = new Map();
   for (const p of pods) m.set(p.uid, p);

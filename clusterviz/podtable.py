@@ -88,8 +88,8 @@ def _fragment(value: object) -> bytes:
     return bytes(memoryview(orjson.dumps(value)))  # copied to its size, as the store's fragments are
 
 
-class PodTableEncoder:
-    """Rows of pods against one growing table of shared values."""
+class ValueTable:
+    """One growing table of shared values, each kept as its JSON: rows refer to a value by its index."""
 
     def __init__(self) -> None:
         self.values: list[bytes] = []  # each value's JSON, by index
@@ -105,6 +105,25 @@ class PodTableEncoder:
         index = self._ids[fragment if isinstance(key, bytes) else key] = len(self.values)
         self.values.append(fragment)
         return index
+
+    def values_json(self) -> bytes:
+        return b"[" + b",".join(self.values) + b"]"
+
+    def overgrown(self) -> bool:
+        """Whether the table holds so many values no row uses any more that it should be reset."""
+        return len(self.values) > 2 * self._used_at_reset + RESET_SLACK
+
+    def reset(self) -> None:
+        """Forget every value: every row encoded so far is invalid, the caller encodes them all again."""
+        self.values, self._ids = [], {}
+
+    def mark_used(self) -> None:
+        """Called after every row was encoded again: what the rows use now is the baseline for growth."""
+        self._used_at_reset = len(self.values)
+
+
+class PodTableEncoder(ValueTable):
+    """Rows of pods against one growing table of shared values."""
 
     def row(self, pod: PodSummary | PodView) -> bytes:
         """One pod's row as JSON bytes."""
@@ -134,25 +153,11 @@ class PodTableEncoder:
             ]
         )
 
-    def values_json(self) -> bytes:
-        return b"[" + b",".join(self.values) + b"]"
-
-    def overgrown(self) -> bool:
-        """Whether the table holds so many values no pod uses any more that it should be reset."""
-        return len(self.values) > 2 * self._used_at_reset + RESET_SLACK
-
-    def reset(self) -> None:
-        """Forget every value: every row encoded so far is invalid, the caller encodes them all again."""
-        self.values, self._ids = [], {}
-
-    def mark_used(self) -> None:
-        """Called after every row was encoded again: what the pods use now is the baseline for growth."""
-        self._used_at_reset = len(self.values)
-
 
 def table_fields(encoder: PodTableEncoder) -> tuple[bytes, bytes]:
-    """The bytes of a state around its rows: what goes between ``"nodes":[…`` and the first row, and after the last."""
-    mid = b'],"podTable":' + TABLE_HEAD + b',"values":' + encoder.values_json() + b',"rows":['
+    """The bytes of a state around its rows: what goes between the nodes (after their closing bracket) and the
+    first row, and after the last."""
+    mid = b',"podTable":' + TABLE_HEAD + b',"values":' + encoder.values_json() + b',"rows":['
     return mid, b"]}}"
 
 

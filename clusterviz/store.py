@@ -27,6 +27,7 @@ from clusterviz.mapping import (
     map_pod_conditions,
     revision_annotation,
 )
+from clusterviz.nodetable import NodeTableEncoder, node_table_fields
 from clusterviz.podtable import PodTableEncoder, details_table, table_fields
 from clusterviz.processes import control_plane_processes, kubelet_reporting, lease_freshness, node_agents
 from clusterviz.wire import (
@@ -85,8 +86,8 @@ def pod_format(value: object) -> PodFormat:
 class StateJson:
     """The state's JSON in pieces (see :meth:`ClusterStore.state_json_parts`)."""
 
-    head: bytes  # "{", the fields before "nodes", and '"nodes":['
-    nodes: list[bytes]
+    head: bytes  # "{", the fields before the nodes, and '"nodes":[' or the node table's fields
+    nodes: list[bytes]  # node objects or the node table's rows
     mid: bytes  # after the last node, before the first pod: '],"pods":[' or the pod table's fields
     pods: list[bytes]
     tail: bytes  # after the last pod: "]}" or "]}}"
@@ -249,6 +250,8 @@ class ClusterStore:
         # pod's and node's orjson bytes (made on demand, dropped whenever the view changes), and the pods'
         # order (namespace, name, uid), re-sorted lazily from what was added and removed since the last state.
         self._node_json: dict[str, bytes] = {}
+        self._node_rows: dict[str, bytes] = {}  # the table format's, against the values of _node_table
+        self._node_table = NodeTableEncoder()
         # Each pod format has its own list, in the order of _pod_order, made when a state of that format is
         # first asked for; the table format's rows index into the values of _table.
         self._pod_order: list[tuple[str, str, str]] = []  # sorted
@@ -381,7 +384,8 @@ class ClusterStore:
 
     def state_json_parts(self, first_fields: bytes = b"", pods: PodFormat = "objects") -> StateJson:
         """``orjson.dumps(self.snapshot())`` in pieces: ``.join()`` of them is exactly those bytes, or with
-        ``pods="table"`` the same state with ``"podTable"`` (see :mod:`clusterviz.podtable`) for ``"pods"``.
+        ``pods="table"`` the same state with ``"podTable"`` (see :mod:`clusterviz.podtable`) for ``"pods"`` and
+        ``"nodeTable"`` (see :mod:`clusterviz.nodetable`) for ``"nodes"``.
 
         ``first_fields`` (e.g. ``b'"type":"state",'``) goes in front of the state's own fields: that makes the
         websocket's first message without another copy of the state. Pods and nodes come from the per-view
@@ -390,16 +394,41 @@ class ClusterStore:
         to the caller, which can do it after releasing the owner's lock: the pieces are immutable bytes.
         """
         self._refresh_derived()
-        head = orjson.dumps(self._head())
+        head = b"{" + first_fields + orjson.dumps(self._head())[1:-1]
+        frags = self._pod_fragments(pods).copy()  # a copy: the join runs outside the lock while ticks go on
+        if pods == "table":
+            rows = self._node_rows_in_order()  # before the values they were encoded with
+            mid, tail = table_fields(self._table)
+            nodes_head = head + b',"nodeTable":' + node_table_fields(self._node_table)
+            return StateJson(nodes_head, rows, b"]}" + mid, frags, tail)  # type: ignore[arg-type]
         node_json = self._node_json
         nodes = [node_json.get(n) or self._node_fragment(n) for n in sorted(self._nodes)]
-        frags = self._pod_fragments(pods).copy()  # a copy: the join runs outside the lock while ticks go on
-        mid, tail = table_fields(self._table) if pods == "table" else (b'],"pods":[', b"]}")
-        return StateJson(b"{" + first_fields + head[1:-1] + b',"nodes":[', nodes, mid, frags, tail)  # type: ignore[arg-type]
+        return StateJson(head + b',"nodes":[', nodes, b'],"pods":[', frags, b"]}")  # type: ignore[arg-type]
 
     def _node_fragment(self, name: str) -> bytes:
         data = self._node_json[name] = _fragment(self._nodes[name])
         return data
+
+    def _node_rows_in_order(self) -> list[bytes]:
+        """Every node's row of the table form, by name; a table of values grown past twice what the rows used
+        at its last reset starts again (as the pods' does)."""
+        table, rows = self._node_table, self._node_rows
+        if table.overgrown():
+            table.reset()
+            rows.clear()
+        fresh = not rows
+        out = [rows.get(n) or self._node_row(n) for n in sorted(self._nodes)]
+        if fresh:
+            table.mark_used()
+        return out
+
+    def _node_row(self, name: str) -> bytes:
+        data = self._node_rows[name] = self._node_table.row(self._nodes[name])
+        return data
+
+    def _forget_node_json(self, name: str) -> None:
+        self._node_json.pop(name, None)
+        self._node_rows.pop(name, None)
 
     def _pod_fragments(self, fmt: PodFormat) -> list[bytes | None]:
         """Every pod's JSON in format ``fmt``, by (namespace, name, uid); only what changed since the last
@@ -766,7 +795,7 @@ class ClusterStore:
         self._node_conditions.pop(name, None)
         self._control_plane_nodes.pop(name, None)
         self._nodes.pop(name, None)
-        self._node_json.pop(name, None)
+        self._forget_node_json(name)
         self._composed_bucket.pop(name, None)
         self._marks.nodes.discard(name)
         self._marks.removed_nodes.add(name)
@@ -846,7 +875,7 @@ class ClusterStore:
             view = self._compose_node(name)
             if self._nodes.get(name) != view:
                 self._nodes[name] = view
-                self._node_json.pop(name, None)
+                self._forget_node_json(name)
                 self._pending_nodes[name] = view
         marks.nodes.clear()
         self.groups.refresh()

@@ -9,7 +9,8 @@ The contract (see README, "Live API"):
   ``{"type": "heartbeat", "seq": n, "source": SourceStatus}`` when nothing changed for a while.
   A client that sees a gap in ``seq`` (or reconnects) fetches the state endpoint again. A new watcher (after
   a handover, see README "More than one process") continues far above the old ``seq``: a gap like any other.
-* Both take ``?pods=table``: the state's ``pods`` then come as ``podTable`` (see :mod:`clusterviz.podtable`).
+* Both take ``?pods=table``: the state's ``pods`` then come as ``podTable`` (see :mod:`clusterviz.podtable`)
+  and its ``nodes`` as ``nodeTable`` (see :mod:`clusterviz.nodetable`).
 """
 
 from __future__ import annotations

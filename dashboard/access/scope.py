@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from clusterviz.nodetable import unpack_nodes
 from clusterviz.podtable import decode_pod_table
 from clusterviz.store import TERMINAL_PHASES
 
@@ -73,7 +74,7 @@ class Scope:
     def filter_state(self, state: Json) -> Json:
         """A ClusterState (or a websocket "state" message) with only the pods this scope may see.
 
-        A state whose pods come as a table (``?pods=table``) comes back with them as objects: the table's
+        A state whose pods and nodes come as tables (``?pods=table``) comes back with them as objects: the table's
         shared values would name namespaces, owners and labels of pods this viewer may not see, and a viewer
         narrowed to some namespaces has few pods anyway.
         """
@@ -82,6 +83,7 @@ class Scope:
         table = state.get("podTable")
         pods = self.pods(decode_pod_table(table) if table is not None else state.get("pods", []))  # type: ignore[arg-type]
         state = {k: v for k, v in state.items() if k != "podTable"}
+        unpack_nodes(state)  # the node table's values are every node's: the scope's nodes come as objects
         requested = requests_by_node(pods)
         return {
             **state,

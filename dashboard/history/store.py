@@ -22,6 +22,7 @@ from django.db.models import Max, Min, Sum
 
 from clusterviz import export
 from clusterviz.history import Sample, TimelineEvent, rebuild
+from clusterviz.nodetable import unpack_nodes
 from clusterviz.podtable import unpack_pods
 from clusterviz.wire import ClusterState, Delta
 from dashboard.models import ChangeBlock, Checkpoint, ImportedSnapshot
@@ -42,10 +43,11 @@ def unpack(blob: bytes | memoryview) -> Any:
 
 
 def unpack_state(blob: bytes | memoryview) -> ClusterState:
-    """A checkpoint's state with its pods as objects, whether it was stored with a pod table (as the recorder
+    """A checkpoint's state with its pods and nodes as objects, whether it was stored with tables (as the recorder
     writes them now: a third of the bytes, stored as the runtime joined them) or with objects."""
     state = unpack(blob)
     unpack_pods(state)  # with each pod's containers and volumes when they were stored (see podtable.details_table)
+    unpack_nodes(state)
     return state
 
 

@@ -6,7 +6,7 @@
  * module touches no DOM (tests/js/model.test.mjs).
  */
 import { marks } from './frame.js';
-import { podsOf, sharedPods } from './podtable.js';
+import { nodesOf, podsOf, sharedPods } from './podtable.js';
 import { selectorMatches } from './selector.js';
 import { STATUS_IDX, UNKNOWN_IDX, isFailing, unready } from './status.js';
 
@@ -114,7 +114,7 @@ export function groupKeyOf(n) {
 
 // ---------------------------------------------------------------- a whole state
 export function resetFromState(st) {
-  const pods = podsOf(st); // first: a table it cannot read leaves the model as it was
+  const pods = podsOf(st), nodes = nodesOf(st); // first: a table it cannot read leaves the model as it was
   state.nodes = new Map();
   state.pods = new Map();
   state.cluster = st.cluster || state.cluster;
@@ -126,7 +126,7 @@ export function resetFromState(st) {
   state.rollouts = new Map(Object.entries(st.rollouts || {}));
   state.objects = new Map((st.objects || []).map((o) => [objectKey(o), o]));
   refreshChoice();
-  for (const n of st.nodes || []) state.nodes.set(n.name, n);
+  for (const n of nodes) state.nodes.set(n.name, n);
   rebuildRecs(true);
   placePods(pods);
   counts.namespacesChanged = true;

@@ -11,7 +11,7 @@
  * a mini-bar of its pods' statuses inside its group, so every node stays visible.
  */
 import { evText } from './evidence.js';
-import { podsOf, sharedPods } from './podtable.js';
+import { nodesOf, podsOf, sharedPods } from './podtable.js';
 import { BAD_HEALTH, STATUS, STATUS_COLOR, STATUS_IDX, badAgents, healthText, isFailing, nodeBad, podNotReady, silent, statusIndex, unready } from './status.js';
 import { createStream, wsUrlOf } from './stream.js';
 
@@ -103,9 +103,9 @@ class Cluster {
     return list;
   }
   applyState(st) {
-    const pods = podsOf(st);
+    const pods = podsOf(st), nodes = nodesOf(st);
     const s = this.state;
-    s.nodes = new Map(st.nodes.map((n) => [n.name, n]));
+    s.nodes = new Map(nodes.map((n) => [n.name, n]));
     this.names = null;
     s.pods = new Map(pods.map((p) => [p.uid, p]));
     Object.assign(s, { seq: st.seq, revision: st.revision, source: st.source, controlPlane: st.controlPlane || [] });

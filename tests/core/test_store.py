@@ -12,6 +12,7 @@ from clusterviz import podtable
 from clusterviz.clock import ManualClock
 from clusterviz.events import WatchEvent
 from clusterviz.fake import Churn, FakeCluster
+from clusterviz.nodetable import decode_node_table
 from clusterviz.podtable import decode_pod_table
 from clusterviz.store import ClusterStore
 from clusterviz.wire import SourceStatus
@@ -190,11 +191,12 @@ def state_bytes(store: ClusterStore, first_fields: bytes = b"") -> bytes:
 
 
 def table_state(store: ClusterStore, first_fields: bytes = b"") -> dict[str, Any]:
-    """The table-format state with its table decoded: must equal the object-format state."""
+    """The table-format state with its tables decoded: must equal the object-format state."""
     state = orjson.loads(store.state_json_parts(first_fields, "table").join())
-    assert "pods" not in state
+    assert "pods" not in state and "nodes" not in state
     pods = decode_pod_table(state.pop("podTable"))
-    return {**state, "pods": pods}
+    nodes = decode_node_table(state.pop("nodeTable"))
+    return {**state, "nodes": nodes, "pods": pods}
 
 
 def plain(value: object) -> Any:

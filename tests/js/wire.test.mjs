@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 import * as model from '../../static/clusterviz/model.js';
-import { podsOf, sharedPods } from '../../static/clusterviz/podtable.js';
+import { nodesOf, podsOf, sharedPods } from '../../static/clusterviz/podtable.js';
 import { isFailing } from '../../static/clusterviz/status.js';
 import { clusterState, node, pod } from './wire.mjs';
 
@@ -23,6 +23,19 @@ const wire = fromPython();
 test("the server's pod table decodes into the same pods as its object form", () => {
   assert.ok(wire.objects.pods.length > 10);
   assert.deepEqual(podsOf(wire.table), wire.objects.pods);
+});
+
+test("the server's node table decodes into the same nodes as its object form, each with agents of its own", () => {
+  assert.equal(wire.table.nodes, undefined, 'the table form carries its nodes as a table only');
+  const nodes = nodesOf(wire.table);
+  assert.ok(nodes.length > 2);
+  assert.deepEqual(nodes, wire.objects.nodes);
+  assert.notEqual(nodes[0].agents[0], nodes[1].agents[0]);
+  assert.deepEqual(nodesOf(wire.objects), wire.objects.nodes, 'the object form as it is');
+});
+
+test('a node table of unknown columns is refused, as a broken message is', () => {
+  assert.throws(() => nodesOf({ nodeTable: Object.assign({}, wire.table.nodeTable, { columns: ['name'] }) }), /unknown node table/);
 });
 
 test('pods that deltas bring share their repeated values, one object each, as the table form shares them', () => {
