@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_browser import CLUSTER, DjangoServer  # noqa: E402
-from pipeline import machine  # noqa: E402
+from e2e_browser import CLUSTER, DjangoServer
+from pipeline import machine
 
 
 def handshake(port: int) -> bytes:

@@ -10,7 +10,8 @@ with no bound (BENCHMARKS.md §5.4). Here:
   protocol writes it as one text message of :data:`CHUNK`-sized frames, topping the transport up to
   :data:`LOW_WATER` as it drains, and lets the transport hand the kernel up to :data:`SEND_LIMIT` at once: a
   client holds the shared bytes and at most about ``LOW_WATER + CHUNK`` of its own (twice that for a moment,
-  when Twisted joins its buffer before a send). Control frames (pings, close) may come between the frames, as RFC 6455 allows.
+  when Twisted joins its buffer before a send). Control frames (pings, close) may come between the frames, as
+  RFC 6455 allows.
 * What the application sends meanwhile waits behind the state, in order.
 * A client whose unsent bytes (deltas it does not read, or what waits behind its state) pass
   ``CLUSTERVIZ_WS_MAX_OUTBOUND_BYTES``, or whose first state is not drained within
