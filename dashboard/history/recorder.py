@@ -34,14 +34,19 @@ MAX_BLOCK_BYTES = 4 * 1024 * 1024
 """A change block is written early once its deltas reach this many bytes of JSON."""
 
 
+_NODES_START = (b',"nodes":[', b',"nodeTable":{')
+"""How a state's nodes begin: as objects, or as a table (the table form, which the recorder is given at scale)."""
+
+
 def _head_of(raw: bytes) -> dict[str, Any] | None:
     """The fields of a state's JSON before its nodes, parsed without the rest (tens of MB at 150,000 pods).
 
-    ``,"nodes":[`` cannot stand inside a string value (a quote in a JSON string is escaped), and no field
-    before it has a key of that name, so its first occurrence starts the nodes."""
-    cut = raw.find(b',"nodes":[')
-    if cut < 0:
+    ``,"nodes":[`` (or ``,"nodeTable":{``) cannot stand inside a string value (a quote in a JSON string is
+    escaped), and no field before it has a key of that name, so its first occurrence starts the nodes."""
+    found = [at for at in (raw.find(start) for start in _NODES_START) if at >= 0]
+    if not found:
         return None
+    cut = min(found)
     try:
         head = orjson.loads(raw[:cut] + b"}")
     except orjson.JSONDecodeError:

@@ -171,6 +171,30 @@ def test_a_change_too_big_for_a_delta_is_recorded_as_a_checkpoint(monkeypatch: p
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("pods", ["history", "table", "objects"])
+def test_a_checkpoint_is_stored_as_the_runtime_joined_it_never_parsed_and_written_again(
+    pods: Form, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 150,000 pods a checkpoint's state is ~50 MB: the recorder reads only the fields before its nodes (as
+    objects or as a table) and stores the runtime's bytes as they are."""
+    store = HistoryStore()
+    given: list[bytes | None] = []
+    write = store.write_checkpoint
+
+    def spy(cluster: str, state: Any, raw: bytes | None = None) -> int:
+        given.append(raw)
+        return write(cluster, state, raw)
+
+    monkeypatch.setattr(store, "write_checkpoint", spy)
+    f = feed(store, pods=pods)
+    f.run(3, lambda c: c.scale("default", "users-deployment", 3))
+    assert given, "no checkpoint was written"
+    assert all(raw is not None for raw in given), "a checkpoint's state was parsed and encoded again"
+    (row,) = Checkpoint.objects.all()
+    assert unpack(row.blob) == orjson.loads(given[0]), "stored as the runtime joined it"
+
+
+@pytest.mark.django_db
 def test_a_recorder_behind_the_runtime_checkpoints_once_and_skips_the_deltas_its_checkpoint_covers() -> None:
     """At 160,000 pods the recorder's thread falls behind the runtime: a checkpoint then takes a state newer than
     the deltas still queued. Those are in the checkpoint already, not a sign of a restarted runtime: each of them
