@@ -12,22 +12,9 @@ from clusterviz.clock import ManualClock
 from clusterviz.fake import FakeCluster
 from clusterviz.nodetable import NodeTableEncoder, decode_node_table, node_table_fields, unpack_nodes
 from clusterviz.store import ClusterStore
-from clusterviz.wire import SourceStatus
-
-SOURCE: SourceStatus = {"kind": "fake", "state": "live", "reason": "", "lastEventAt": None, "resourceVersion": ""}
+from tests.core.test_store import loaded, plain
 
 HOSTILE = '</script><img src=x onerror=alert(1)> "\\ \u202e\U0001f600'
-
-
-def loaded(cluster: FakeCluster) -> ClusterStore:
-    store = ClusterStore("demo", SOURCE)
-    objects, _ = cluster.list_all()
-    store.load(objects, cluster.clock.now())
-    return store
-
-
-def plain(value: object) -> Any:
-    return orjson.loads(orjson.dumps(value))
 
 
 def table_nodes(store: ClusterStore) -> list[dict[str, Any]]:
@@ -67,7 +54,7 @@ def test_a_node_table_decodes_to_the_nodes_it_was_made_of_whatever_they_hold() -
 def test_every_node_gets_agents_of_its_own() -> None:
     nodes = fake_nodes()
     decoded = decode_node_table(table_of(nodes))
-    decoded[0]["agents"][0]["health"] = "failed"
+    decoded[0]["agents"][0]["health"] = "unhealthy"
     assert decoded[1]["agents"][0]["health"] == nodes[1]["agents"][0]["health"]
 
 
