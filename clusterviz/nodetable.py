@@ -95,7 +95,7 @@ def _node(row: object, values: list[Any]) -> NodeView:
         raise PodTableError(f"a node row has a name, a list of agents and an object of the rest: {row!r:.200}")
     node: dict[str, Any] = {c: _value(cells[c], values) if c in _INTERNED else cells[c] for c in _COLUMNS}
     node["agents"] = [_agent(_value(i, values), name) for i in agents]
-    node.update(rest)
+    node.update((k, v) for k, v in rest.items() if k not in _FIELDS)  # what a node may lack, never its own fields
     return node  # type: ignore[return-value]
 
 

@@ -80,6 +80,8 @@ def test_a_node_table_decodes_only_what_it_should() -> None:
         {**table, "rows": [[7, *row[1:]]]},
         {**table, "rows": [[*row[: width - 1], row[table["columns"].index("roles")]]]},  # "rest" is an object
     ]
+    kubelet = row[table["columns"].index("agents")][0]  # an object, but one with fields of a node's own
+    assert decode_node_table({**table, "rows": [[*row[: width - 1], kubelet]]})[0]["name"] == row[0]
     for bad in bad_cases:
         with pytest.raises(podtable.PodTableError):
             decode_node_table(bad)
