@@ -77,7 +77,7 @@ def node_table_fields(encoder: NodeTableEncoder) -> bytes:
 
 def decode_node_table(table: Mapping[str, Any]) -> list[NodeView]:
     """The nodes a node table stands for (raises :class:`~clusterviz.podtable.PodTableError` when it is not one)."""
-    columns = table.get("columns") if isinstance(table, Mapping) else table
+    columns = table.get("columns") if isinstance(table, Mapping) else None
     if list(columns or ()) != list(NODE_TABLE_COLUMNS):
         raise PodTableError(f"unknown node table columns {columns!r:.200}")
     values, rows = table.get("values"), table.get("rows")

@@ -73,6 +73,7 @@ export function nodesOf(st) {
     const n = {};
     for (let c = 0; c < last; c++) n[cols[c]] = NODE_OWN.has(cols[c]) ? r[c] : V[r[c]];
     n.agents = nodeAgents(r[15], V, n.name);
-    return Object.assign(n, V[r[last]]);
+    for (const [k, v] of Object.entries(V[r[last]] || {})) if (!cols.includes(k)) n[k] = v; // never a node's own field
+    return n;
   });
 }

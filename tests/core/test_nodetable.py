@@ -71,6 +71,7 @@ def test_a_node_table_decodes_only_what_it_should() -> None:
     row, width = table["rows"][0], len(table["columns"])
     bad_cases: list[Any] = [
         [],
+        list(table["columns"]),
         {**table, "columns": table["columns"][::-1]},
         {**table, "values": None},
         {**table, "rows": [row[:-1]]},
