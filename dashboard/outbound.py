@@ -43,7 +43,8 @@ LOW_WATER = 1024 * 1024
 SEND_LIMIT = LOW_WATER + CHUNK
 """What the transport hands the kernel in one send(2) while a state goes out: Twisted's own limit, 128 KiB, made a
 25 MB state ~200 turns of the reactor. With it (and LOW_WATER 1 MiB, POLL_SECONDS 1 ms, against 512 KiB and 5 ms)
-a reader that takes what comes got the 160,000-pod state in 47-72 ms instead of 270-288 ms (BENCHMARKS.md §25)."""
+a reader that takes what comes got the 160,000-pod state in 38-47 ms instead of 285-304 ms (bench/first_state_send.py,
+BENCHMARKS.md §25)."""
 POLL_SECONDS = 0.001
 """How often a state in progress looks whether the socket drained (Twisted tells only its own producer)."""
 
