@@ -120,9 +120,9 @@ def test_a_pod_absent_at_the_replayed_moment_leaves_the_page_intact(page: Any, f
     page.wait_for_function("!document.getElementById('replay-slider').disabled", timeout=30_000)
     before = recorded_until(page)
     page.locator("#fake-controls form[data-action='scale'] button").click()  # replicas 4: two new pods
-    new = page.wait_for_function(
+    new = page.wait_for_function(  # placed and running: a pod still pending moves from under the click
         "[...window.clusterviz.state.pods.values()].filter(p => p.name.startsWith('users-deployment-'))"
-        f".find(p => p.createdAt > {before})",
+        f".find(p => p.createdAt > {before} && p.node && p.statusClass === 'running')",
         timeout=30_000,
     ).json_value()
     open_pod_panel(page, new["uid"])  # open while live, then replay a moment before it was created
