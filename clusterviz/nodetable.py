@@ -48,11 +48,11 @@ NODE_TABLE_COLUMNS: Final[tuple[str, ...]] = (
     "createdAt",
     "rest",
 )
-_OWN: Final = frozenset({"name", "agents", "createdAt"})
-_INTERNED: Final = frozenset(c for c in NODE_TABLE_COLUMNS[:-1] if c not in _OWN)
 _COLUMNS: Final = NODE_TABLE_COLUMNS[:-1]
 """The columns of a node's own fields (the last, ``rest``, holds those a node may lack)."""
 _FIELDS: Final = frozenset(_COLUMNS)
+_OWN: Final = frozenset({"name", "agents", "createdAt"})
+_INTERNED: Final = _FIELDS - _OWN
 NODE_TABLE_HEAD: Final = orjson.dumps({"columns": NODE_TABLE_COLUMNS})[:-1]
 """``{"columns":[…]`` — the table's fixed first field, as bytes, without the closing brace."""
 

@@ -57,7 +57,8 @@ export function podsOf(st) {
 
 export const NODE_COLUMNS = 'name,roles,controlPlane,ready,conditions,unschedulable,taints,labels,kubeletVersion,' +
   'containerRuntime,osImage,architecture,allocatable,requested,usage,agents,createdAt,rest';
-const NODE_OWN = new Set(['name', 'agents', 'createdAt', 'rest']);
+const NODE_OWN = new Set(['name', 'agents', 'createdAt']);
+const NODE_AGENTS_AT = NODE_COLUMNS.split(',').indexOf('agents');
 
 // A node's agents each come without their `node` when it is the node's own name; each node gets agents of its own.
 function nodeAgents(ids, V, name) {
@@ -72,7 +73,7 @@ export function nodesOf(st) {
   return t.rows.map((r) => {
     const n = {};
     for (let c = 0; c < last; c++) n[cols[c]] = NODE_OWN.has(cols[c]) ? r[c] : V[r[c]];
-    n.agents = nodeAgents(r[15], V, n.name);
+    n.agents = nodeAgents(r[NODE_AGENTS_AT], V, n.name);
     for (const [k, v] of Object.entries(V[r[last]] || {})) if (!cols.includes(k)) n[k] = v; // never a node's own field
     return n;
   });
