@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import orjson
 
-from clusterviz.podtable import PodTableError, ValueTable, _fragment
+from clusterviz.podtable import PodTableError, ValueTable, kept_json
 from clusterviz.wire import NodeView
 
 NODE_TABLE_COLUMNS: Final[tuple[str, ...]] = (
@@ -67,7 +67,7 @@ class NodeTableEncoder(ValueTable):
         agents = [ident({k: v for k, v in a.items() if k != "node" or v != name}) for a in node["agents"]]
         rest = {k: v for k, v in view.items() if k not in _FIELDS}
         cells = [agents if c == "agents" else view[c] if c in _OWN else ident(view[c]) for c in _COLUMNS]
-        return _fragment([*cells, ident(rest)])
+        return kept_json([*cells, ident(rest)])
 
 
 def node_table_fields(encoder: NodeTableEncoder) -> bytes:

@@ -84,8 +84,10 @@ class PodTableError(ValueError):
     """A pod table that does not decode (unknown columns, an index out of range, a row of the wrong shape)."""
 
 
-def _fragment(value: object) -> bytes:
-    return bytes(memoryview(orjson.dumps(value)))  # copied to its size, as the store's fragments are
+def kept_json(value: object) -> bytes:
+    """orjson bytes to keep: copied to their size. orjson's own result keeps its ~4 KB buffer, which made the
+    fragments of 160,000 pods take 1.3 GB instead of 85 MB (the store's, this module's and the node table's)."""
+    return bytes(memoryview(orjson.dumps(value)))
 
 
 class ValueTable:
@@ -101,7 +103,7 @@ class ValueTable:
         found = self._ids.get(key)
         if found is not None:
             return found
-        fragment = bytes(memoryview(key)) if isinstance(key, bytes) else _fragment(value)
+        fragment = bytes(memoryview(key)) if isinstance(key, bytes) else kept_json(value)
         index = self._ids[fragment if isinstance(key, bytes) else key] = len(self.values)
         self.values.append(fragment)
         return index
@@ -129,7 +131,7 @@ class PodTableEncoder(ValueTable):
         """One pod's row as JSON bytes."""
         ident = self._id
         usage = pod["usage"]
-        return _fragment(
+        return kept_json(
             [
                 pod["uid"],
                 pod["name"],
